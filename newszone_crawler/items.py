@@ -1,0 +1,65 @@
+"""The record types of the crawl, read and written through ``itemadapter``.
+
+``Article`` keeps raw and normalized values side by side (``title_raw`` beside ``title``,
+``published_raw`` beside ``published``, ``byline_raw`` beside ``authors``), so nothing the page
+said is lost by normalizing it. Keys are those of ``shared/site/record.md``; ``ItemAdapter``
+raises on an undeclared key, which makes the dataclass a free schema check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One article of a News Zone board, as the JSON lines feed and the archive store it."""
+
+    id: str | None = None
+    """The board's article id (``boardSeq``, e.g. ``O_114186``); the primary key everywhere."""
+    board_id: str | None = None
+    """``boardId`` of the board the article was listed on (e.g. ``O_47261``)."""
+    url: str | None = None
+    """Canonical article URL (only boardId, boardSeq, command, id, siteId; sorted)."""
+    fetched_url: str | None = None
+    """The URL actually fetched (after redirects)."""
+    section: str | None = None
+    """Section as the page shows it (``News Zone``)."""
+    board: str | None = None
+    """Board name as the page shows it (``Recent News``)."""
+    title: str | None = None
+    """The full title: recovered from the post's headline when the header cut it."""
+    title_raw: str | None = None
+    """The header title exactly as shown (maybe cut, ending in ``...``)."""
+    title_truncated: bool | None = None
+    """True when no full title could be recovered and ``title`` is still cut."""
+    published: str | None = None
+    """ISO date ``YYYY-MM-DD`` (Korea time), or None when the date shown could not be parsed."""
+    published_raw: str | None = None
+    """The date as shown."""
+    subtitles: list[str] = field(default_factory=list)
+    """The deck lines, in order, without their markers."""
+    body: str | None = None
+    """Plain text: paragraphs joined by a blank line; no headline, deck, captions, byline or
+    copyright lines."""
+    images: list[dict[str, Any]] = field(default_factory=list)
+    """``[{url, caption}]``: absolute image URLs with their captions (or None)."""
+    authors: list[dict[str, Any]] = field(default_factory=list)
+    """``[{name, email, role}]``, one entry per person."""
+    byline_raw: str | None = None
+    """The byline line(s) exactly as shown, joined by a newline."""
+    copyright: dict[str, Any] | None = None
+    """``{holder, year, text}`` or None."""
+    copyright_raw: str | None = None
+    """The copyright line exactly as shown."""
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    """``[{name, url, size_raw}]``: real files only, absolute, de-duplicated by URL, page order."""
+    files_raw: list[dict[str, Any]] = field(default_factory=list)
+    """The File block's entries as shown: ``[{name, href, onclick, size_raw}]``."""
+    views: int | None = None
+    """The Hit counter (volatile: never part of ``content_hash``)."""
+    content_hash: str | None = None
+    """sha256 (hex) over the normalized title, subtitles, body, authors and attachment URLs."""
+    crawled_at: str | None = None
+    """ISO 8601 UTC time of the fetch."""

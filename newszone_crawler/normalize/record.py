@@ -1,0 +1,107 @@
+"""A whole record: raw values -> clean values, with the outcome of each field, and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ..items import Article
+from .attachments import normalize_attachments
+from .bylines import parse_byline
+from .copyright import parse_copyright
+from .dates import parse_date
+from .text import clean_line, join_paragraphs, strip_deck_marker
+from .titles import recover_title
+
+
+def content_hash(item: Article) -> str:
+    """sha256 (hex) over the normalized title, subtitles, body, authors and attachment URLs.
+
+    The Hit counter and the fetch time are not part of it: they change on every visit.
+
+    >>> a = Article(title="T", subtitles=["s"], body="b", views=1, crawled_at="x")
+    >>> b = Article(title="T", subtitles=["s"], body="b", views=2, crawled_at="y")
+    >>> content_hash(a) == content_hash(b), len(content_hash(a))
+    (True, 64)
+    >>> content_hash(a) == content_hash(Article(title="T", subtitles=["s"], body="b2"))
+    False
+    """
+    payload = {
+        "title": item.title,
+        "subtitles": list(item.subtitles or []),
+        "body": item.body,
+        "authors": [
+            {"name": a.get("name"), "email": a.get("email"), "role": a.get("role")}
+            for a in item.authors or []
+        ],
+        "attachments": [a.get("url") for a in item.attachments or []],
+    }
+    data = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _outcome(raw: Any, value: Any) -> str:
+    if raw in (None, "", []):
+        return "missing"
+    return "parsed" if value not in (None, "", []) else "unparsed"
+
+
+def normalize_article(item: Article) -> dict[str, str]:
+    """Turn an ``Article``'s raw values into clean ones, in place; return each field's outcome.
+
+    Outcomes are ``parsed``, ``missing`` (the page showed nothing) or ``unparsed`` (the page
+    showed something we could not read), plus ``full``/``truncated``/``recovered`` for titles.
+
+    >>> item = Article(id="O_1", url="https://h/a", fetched_url="https://h/a", title_raw="Short",
+    ...     published_raw="2017.03.10", subtitles=["- Deck;"], body="P1\\u00a0\\n\\n\\u00a0\\n\\nP2",
+    ...     byline_raw=None, copyright_raw=None, files_raw=[], views=3)
+    >>> outcomes = normalize_article(item)
+    >>> item.title, item.title_truncated, item.published, item.subtitles, item.body
+    ('Short', False, '2017-03-10', ['Deck'], 'P1\\n\\nP2')
+    >>> outcomes["date"], outcomes["byline"], outcomes["title"]
+    ('parsed', 'missing', 'full')
+    """
+    outcomes: dict[str, str] = {}
+    headline = item.title
+    title_raw = item.title_raw or ""
+    item.title, item.title_truncated = recover_title(title_raw, headline)
+    if item.title_truncated:
+        outcomes["title"] = "truncated"
+    elif clean_line(title_raw) != item.title:
+        outcomes["title"] = "recovered"
+    else:
+        outcomes["title"] = "full"
+    if not item.title:
+        item.title = None
+        outcomes["title"] = "missing"
+
+    item.published = parse_date(item.published_raw)
+    outcomes["date"] = _outcome(item.published_raw, item.published)
+
+    item.subtitles = [s for s in (strip_deck_marker(line) for line in item.subtitles or []) if s]
+    item.body = join_paragraphs((item.body or "").split("\n\n"))
+    outcomes["body"] = "parsed" if item.body else "missing"
+    item.images = [
+        {"url": image["url"], "caption": clean_line(image.get("caption")) or None}
+        for image in item.images or []
+    ]
+
+    item.authors = [dict(author) for author in parse_byline(item.byline_raw)]
+    outcomes["byline"] = _outcome(item.byline_raw, item.authors)
+
+    copyright_ = parse_copyright(item.copyright_raw)
+    item.copyright = dict(copyright_) if copyright_ else None
+    outcomes["copyright"] = _outcome(item.copyright_raw, item.copyright)
+
+    page_url = item.fetched_url or item.url or ""
+    item.attachments = [dict(a) for a in normalize_attachments(item.files_raw or [], page_url)]
+    if not item.files_raw:
+        outcomes["files"] = "missing"
+    elif item.attachments:
+        outcomes["files"] = "parsed"
+    else:
+        outcomes["files"] = "placeholder_only"
+
+    item.content_hash = content_hash(item)
+    return outcomes

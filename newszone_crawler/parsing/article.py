@@ -1,0 +1,247 @@
+"""An article page -> raw fields: header title, headline, deck, body, images, byline, files.
+
+The post (``div.post_content``) is flattened into blocks (see ``blocks.py``) and read the way
+an editor lays it out (markup.md, "Article page"):
+
+1. from the end: the copyright line and the byline line(s) (``By ...``, ``Translated by ...``);
+2. from the start: the full headline (a first paragraph that extends the header title), its
+   repetition, a Korean-language title line, then the deck: short lines before the first photo
+   or the first sentence-like paragraph;
+3. the rest in order: photos with the short caption paragraph that follows each, and body
+   paragraphs.
+
+Recognising a byline or a copyright notice is the normalizers' knowledge
+(``normalize.bylines.is_byline``, ``normalize.copyright.is_copyright``); this module only
+decides where on the page to look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from parsel import Selector
+from w3lib.url import safe_url_string
+from urllib.parse import urljoin
+
+from ..normalize.bylines import is_byline, split_caption_credit
+from ..normalize.copyright import is_copyright
+from ..normalize.text import clean_line, fold, hangul_share
+from ..normalize.titles import extends
+from . import selectors as S
+from .blocks import Block, blocks_of
+from .errors import PageLayoutError
+from .labels import first, labelled_value, text_of
+
+# A deck line is a short headline-like line; body paragraphs are longer sentences.
+DECK_MAX_CHARS = 200
+# A caption is the short paragraph right after a photo.
+CAPTION_MAX_CHARS = 150
+# A longer caption (before the body starts) may run to this length.
+LONG_CAPTION_MAX_CHARS = 400
+_DECK_MARKED = re.compile(r"^\s*[-\u2013\u2014]|[;\-\u2013\u2014]\s*$")
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+
+
+@dataclass
+class ArticleFields:
+    """The raw fields of an article page, before normalization."""
+
+    section: str | None = None
+    board: str | None = None
+    title_raw: str = ""
+    date_raw: str | None = None
+    hits_raw: str | None = None
+    headline: str | None = None
+    title_ko: str | None = None
+    deck: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    images: list[dict[str, Any]] = field(default_factory=list)
+    byline_lines: list[str] = field(default_factory=list)
+    copyright_line: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def views(self) -> int | None:
+        """The Hit counter as a number."""
+        digits = "".join(ch for ch in (self.hits_raw or "") if ch.isdigit())
+        return int(digits) if digits else None
+
+
+def _absolute(src: str, page_url: str) -> str | None:
+    url = safe_url_string(urljoin(page_url, src.strip()))
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list[Block]:
+    """Remove the copyright and byline lines from the end of the post."""
+    blocks = list(blocks)
+    while blocks:
+        last = blocks[-1]
+        if last.kind != "text":
+            break
+        lines, raw = list(last.lines), list(last.raw_lines)
+        while lines:
+            line = lines[-1]
+            if is_copyright(line) and fields.copyright_line is None:
+                fields.copyright_line = line
+            elif is_byline(line):
+                fields.byline_lines.insert(0, line)
+            else:
+                break
+            lines.pop()
+            raw.pop()
+        if lines:
+            blocks[-1] = replace(last, lines=lines, raw_lines=raw)
+            break
+        blocks.pop()
+    return blocks
+
+
+def _is_deck_line(line: str) -> bool:
+    if len(line) > DECK_MAX_CHARS:
+        return False
+    return bool(_DECK_MARKED.search(line)) or not _SENTENCE_END.search(line)
+
+
+def _take_head(blocks: list[Block], fields: ArticleFields) -> list[Block]:
+    """Remove the headline, its repetition, a Korean title line and the deck from the start."""
+    i = 0
+    text_blocks = [b for b in blocks if b.kind == "text"]
+    if not text_blocks or blocks[0].kind != "text":
+        return blocks
+    head = blocks[0]
+    joined = " ".join(head.lines)
+    if extends(joined, fields.title_raw):
+        fields.headline = joined
+        i = 1
+    elif len(head.lines) > 1 and extends(head.lines[0], fields.title_raw):
+        fields.headline = head.lines[0]
+        blocks = [replace(head, lines=head.lines[1:], raw_lines=head.raw_lines[1:]), *blocks[1:]]
+        i = 0
+    title_is_korean = hangul_share(fields.title_raw) > 0.5
+    if fields.headline is not None:
+        key = fold(fields.headline)
+        while i < len(blocks) and blocks[i].kind == "text":
+            text = " ".join(blocks[i].lines)
+            if fold(text) == key:
+                i += 1
+            elif (
+                fields.title_ko is None
+                and not title_is_korean
+                and hangul_share(text) > 0.5
+                and len(text) <= DECK_MAX_CHARS
+            ):
+                fields.title_ko = text
+                i += 1
+            else:
+                break
+    deck_end = i
+    while deck_end < len(blocks) and blocks[deck_end].kind == "text":
+        lines = blocks[deck_end].lines
+        marked = all(_DECK_MARKED.search(line) for line in lines)
+        if not all(_is_deck_line(line) for line in lines):
+            break
+        if fields.headline is None and not marked and len(lines) < 2:
+            break
+        deck_end += 1
+    rest = blocks[deck_end:]
+    if deck_end > i and any(b.kind == "text" for b in rest):
+        for block in blocks[i:deck_end]:
+            fields.deck.extend(block.lines)
+        return rest
+    return blocks[i:]
+
+
+def _is_caption(block: Block) -> bool:
+    """Whether the text block right after a photo is its caption rather than body text.
+
+    A caption is centred like its photo, or ends with its own credit (``Reported by ...``),
+    or is a short line that is not a sentence.
+    """
+    text = " ".join(block.lines)
+    if block.centered:
+        return True
+    if split_caption_credit(text)[1] is not None:
+        return len(text) <= LONG_CAPTION_MAX_CHARS
+    return len(text) <= CAPTION_MAX_CHARS and not _SENTENCE_END.search(text)
+
+
+def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
+    block = None
+    for label in sel.xpath(".//dt | .//th | .//strong | .//span"):
+        key = text_of(label).rstrip(":： ").casefold()
+        if key in {name.casefold() for name in S.FILE_LABELS}:
+            block = label.xpath("following-sibling::*[1]") or label.xpath("..")
+            break
+    if block is None:
+        block = first(sel, S.FILE_BLOCK)
+    if not block:
+        return []
+    items = block.css("li") or block.css("a")
+    entries = []
+    for item in items:
+        link = item if item.root.tag == "a" else item.css("a")
+        link = link[0] if link else None
+        size = item.css(".size")
+        name_nodes = (
+            link.xpath(".//text()[not(ancestor::*[contains(@class,'size')])]") if link else
+            item.xpath(".//text()[not(ancestor::*[contains(@class,'size')])]")
+        )
+        entries.append(
+            {
+                "name": clean_line(" ".join(name_nodes.getall())),
+                "href": link.attrib.get("href") if link else None,
+                "onclick": link.attrib.get("onclick") if link else None,
+                "size_raw": text_of(size) or None,
+            }
+        )
+    return entries
+
+
+def parse_article(html: str | Selector, url: str) -> ArticleFields:
+    """Parse an article page into raw fields.
+
+    Raises :class:`PageLayoutError` when the page has no header title or no post content:
+    an error page, a maintenance page, or a template that changed.
+    """
+    sel = html if isinstance(html, Selector) else Selector(text=html)
+    root = first(sel, S.ARTICLE_ROOT)
+    if not root:
+        raise PageLayoutError(f"not an article page (no div.board_view): {url}")
+    root = root[0]
+    content = first(root, S.POST_CONTENT)
+    if not content:
+        raise PageLayoutError(f"article page without div.post_content: {url}")
+    header = first(root, S.HEADER_TITLE)
+    title_raw = text_of(header)
+    if not title_raw:
+        raise PageLayoutError(f"article page without a title: {url}")
+    info = header[0].xpath("..") if header else root
+    fields = ArticleFields(
+        section=text_of(first(sel, S.SECTION)) or None,
+        board=text_of(first(sel, S.BOARD)) or None,
+        title_raw=title_raw,
+        date_raw=labelled_value(info, S.DATE_LABELS) or labelled_value(root, S.DATE_LABELS),
+        hits_raw=labelled_value(info, S.HIT_LABELS) or labelled_value(root, S.HIT_LABELS),
+    )
+    blocks = blocks_of(content[0].root)
+    blocks = _take_trailing_furniture(blocks, fields)
+    blocks = _take_head(blocks, fields)
+    after_image = False
+    for block in blocks:
+        if block.kind == "image":
+            src = _absolute(block.src or "", url)
+            if src:
+                fields.images.append({"url": src, "caption": None})
+                after_image = True
+            continue
+        text = "\n".join(block.lines)
+        if after_image and fields.images and _is_caption(block):
+            fields.images[-1]["caption"] = " ".join(block.lines)
+        else:
+            fields.body.append(text)
+        after_image = False
+    fields.files = _files(root, url)
+    return fields

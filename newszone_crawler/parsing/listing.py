@@ -1,0 +1,123 @@
+"""A board's listing page -> its article entries and the pages it links to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from ..normalize.text import clean_line
+from . import selectors as S
+from .errors import PageLayoutError
+from .labels import first, labelled_value, text_of
+from .urls import page_number, parse_jf_view
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    """One row of a listing: an article link with what the row shows of it."""
+
+    board_id: str
+    board_seq: str
+    title_raw: str
+    date_raw: str | None
+    hits_raw: str | None
+    pinned: bool
+
+
+@dataclass
+class ListingPage:
+    """What a listing page says: its rows, the total, and the page numbers it links to."""
+
+    entries: list[ListingEntry] = field(default_factory=list)
+    total: int | None = None
+    page_numbers: list[int] = field(default_factory=list)
+    section: str | None = None
+    board: str | None = None
+
+    @property
+    def articles(self) -> list[ListingEntry]:
+        """The rows that are not the pinned notice."""
+        return [e for e in self.entries if not e.pinned]
+
+    @property
+    def last_page(self) -> int | None:
+        """The highest page number the paging block links to."""
+        return max(self.page_numbers) if self.page_numbers else None
+
+
+def _row_link(row: Selector) -> tuple[tuple[str, str], str] | None:
+    for link in row.xpath(".//a | .//*[@onclick]"):
+        ids = parse_jf_view(link.attrib.get("onclick")) or parse_jf_view(link.attrib.get("href"))
+        if ids:
+            return ids, text_of(link)
+    return None
+
+
+def _is_pinned(row: Selector) -> bool:
+    classes = (row.attrib.get("class") or "").lower().split()
+    if any(c in S.LISTING_PINNED_CLASSES for c in classes):
+        return True
+    return bool(row.css(".notice, .ico_notice, img[alt*=otice], img[alt*=공지]"))
+
+
+def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
+    """Parse a listing page.
+
+    Raises :class:`PageLayoutError` when the page has no listing at all (an empty listing,
+    as served past the last page, is fine and gives no entries).
+
+    >>> page = parse_listing('''<div id="contents"><h2 class="tit_h2">News Zone</h2>
+    ...   <h3 class="tit_h3">Recent News</h3><div class="board_list">
+    ...   <p class="total">Total <strong>1,587</strong> posts</p><ul class="list_post">
+    ...   <li class="notice"><p class="title"><a href="#none" onclick="jf_view('B','O_1');">N</a></p></li>
+    ...   <li><p class="title"><a href="javascript:jf_view('B','O_9');">Title...</a></p>
+    ...   <dl><dt>Date :</dt><dd>2017.03.10</dd><dt>Hit :</dt><dd>12</dd></dl></li></ul></div>
+    ...   <div class="paging"><a href="?page=2">2</a><a class="last" href="?page=59">last</a></div>
+    ...   </div>''')
+    >>> [(e.board_seq, e.pinned, e.date_raw) for e in page.entries], page.total, page.last_page
+    ([('O_1', True, None), ('O_9', False, '2017.03.10')], 1587, 59)
+    """
+    sel = html if isinstance(html, Selector) else Selector(text=html)
+    rows = first(sel, S.LISTING_ROWS)
+    listing = sel.css("ul.list_post, div.board_list, table")
+    if not listing and not rows:
+        raise PageLayoutError(f"not a listing page (no ul.list_post or board_list): {url}")
+    page = ListingPage(
+        section=text_of(first(sel, S.SECTION)) or None,
+        board=text_of(first(sel, S.BOARD)) or None,
+    )
+    seen: set[str] = set()
+    for row in rows:
+        found = _row_link(row)
+        if not found:
+            continue
+        (board_id, board_seq), title = found
+        pinned = _is_pinned(row)
+        key = f"{board_seq}:{pinned}"
+        if key in seen:
+            continue
+        seen.add(key)
+        page.entries.append(
+            ListingEntry(
+                board_id=board_id,
+                board_seq=board_seq,
+                title_raw=title,
+                date_raw=labelled_value(row, S.DATE_LABELS),
+                hits_raw=labelled_value(row, S.HIT_LABELS),
+                pinned=pinned,
+            )
+        )
+    total_text = text_of(first(sel, S.LISTING_TOTAL))
+    digits = "".join(ch for ch in total_text if ch.isdigit())
+    page.total = int(digits) if digits else None
+    numbers = set()
+    for link in first(sel, S.PAGING_LINKS):
+        number = page_number(link.attrib.get("href", ""))
+        if number is None:
+            label = clean_line(text_of(link))
+            number = int(label) if label.isdigit() else None
+        if number is not None:
+            numbers.add(number)
+    page.page_numbers = sorted(numbers)
+    return page

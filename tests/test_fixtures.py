@@ -1,0 +1,90 @@
+"""Saved pages stored as data: one folder per case, one generic test, field by field.
+
+Each ``tests/fixtures/<case>/`` holds ``page.html`` (the saved page), ``url.txt`` (where it was
+fetched) and ``expected.json``: ``{"kind": "article", "record": {...}}`` with the whole
+expected record (every key but the fetch time), or ``{"kind": "listing", ...}`` with the
+expected entries. The expected files are written by hand from the page, never by the parser.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from w3lib.url import url_query_parameter
+
+from newszone_crawler.items import Article
+from newszone_crawler.normalize.record import normalize_article
+from newszone_crawler.parsing import canonical_article_url, parse_article, parse_listing
+from newszone_crawler.parsing.record import raw_article
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exists())
+BASE_URL = "https://www.mnd.go.kr"
+# Keys of the record that a saved page cannot fix: when and from where it was fetched.
+UNCOMPARED = {"crawled_at", "fetched_url", "content_hash", "copyright_raw", "files_raw"}
+
+
+def load(case: str) -> tuple[str, str, dict]:
+    folder = FIXTURES / case
+    page = (folder / "page.html").read_bytes()
+    encoding = (folder / "encoding.txt").read_text().strip() if (folder / "encoding.txt").exists() else "utf-8"
+    url = (folder / "url.txt").read_text().strip()
+    return page.decode(encoding), url, json.loads((folder / "expected.json").read_text("utf-8"))
+
+
+def record_from_page(html: str, url: str) -> Article:
+    """What the crawl makes of a saved article page (parse -> raw record -> normalize)."""
+    item = raw_article(
+        parse_article(html, url),
+        board_seq=url_query_parameter(url, "boardSeq"),
+        board_id=url_query_parameter(url, "boardId"),
+        url=canonical_article_url(url, BASE_URL),
+        fetched_url=url,
+        crawled_at="2026-01-01T00:00:00Z",
+    )
+    normalize_article(item)
+    return item
+
+
+def field_cases() -> list[tuple[str, str]]:
+    cases = []
+    for case in CASES:
+        expected = json.loads((FIXTURES / case / "expected.json").read_text("utf-8"))
+        if expected["kind"] == "article":
+            cases.extend((case, key) for key in expected["record"])
+        else:
+            cases.append((case, "entries"))
+    return cases
+
+
+def test_there_are_fixtures_of_each_kind() -> None:
+    kinds = {json.loads((FIXTURES / c / "expected.json").read_text("utf-8"))["kind"] for c in CASES}
+    assert kinds == {"article", "listing"}
+
+
+def test_expected_records_name_every_record_key() -> None:
+    keys = {f for f in Article.__dataclass_fields__} - UNCOMPARED
+    for case in CASES:
+        expected = json.loads((FIXTURES / case / "expected.json").read_text("utf-8"))
+        if expected["kind"] == "article":
+            assert keys <= set(expected["record"]), f"{case} lacks {keys - set(expected['record'])}"
+
+
+@pytest.mark.parametrize(("case", "key"), field_cases())
+def test_fixture_field(case: str, key: str) -> None:
+    html, url, expected = load(case)
+    if expected["kind"] == "article":
+        record = record_from_page(html, url)
+        assert getattr(record, key) == expected["record"][key]
+    else:
+        page = parse_listing(html, url)
+        got = [
+            {"board_id": e.board_id, "board_seq": e.board_seq, "title_raw": e.title_raw,
+             "date_raw": e.date_raw, "hits_raw": e.hits_raw, "pinned": e.pinned}
+            for e in page.entries
+        ]
+        assert got == expected["entries"]
+        assert page.total == expected["total"]
+        assert page.last_page == expected["last_page"]
