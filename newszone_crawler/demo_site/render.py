@@ -1,0 +1,242 @@
+"""HTML of the demo board, following ``/work/shared/site/markup.md``.
+
+Pure functions from :mod:`.content` objects to ``str``.  Article pages are rendered
+once per (article, revision, has-newer-article) and cached by the site, so the two
+values that change per request are left as placeholders: :data:`HIT_SLOT` (the view
+counter) and :data:`PAGE_SLOT` (the ``page`` the article was opened from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from .content import BOARDS, SECTION, SITE_ID, Article, Board, FileLink, Meta
+
+HIT_SLOT = "\x00HIT\x00"
+PAGE_SLOT = "\x00PAGE\x00"
+LIST_PATH = "/user/boardList.action"
+PAGE_SIZE = 10
+PAGING_BLOCK = 10
+
+
+def _text(value: str) -> str:
+    return escape(value, quote=False)
+
+
+def listing_href(board: Board, page: int | None = None, *, amp: str = "&amp;") -> str:
+    """Path of a listing page; ``amp="&"`` gives the plain (unescaped) form.
+
+    >>> listing_href(BOARDS["photo"], 2, amp="&")
+    '/user/boardList.action?boardId=O_47317&siteId=mndEN&id=mndEN_020200000000&page=2'
+    """
+    href = f"{LIST_PATH}?boardId={board.board_id}{amp}siteId={SITE_ID}{amp}id={board.menu_id}"
+    return href if page is None else f"{href}{amp}page={page}"
+
+
+def _script(board: Board, page: str) -> str:
+    return (
+        "<script>\n"
+        f'var PAGE_INDEX = "{page}";\n'
+        "function jf_view(boardId, boardSeq) {\n"
+        f'  location.href = "{LIST_PATH}?command=view&page=" + PAGE_INDEX + "&boardId=" + boardId'
+        f' + "&boardSeq=" + boardSeq + "&titleId=null&siteId={SITE_ID}&id={board.menu_id}'
+        '&column=null&search=null";\n'
+        "}\n"
+        "function jf_fileDown(boardId, boardSeq, fileSeq) {\n"
+        f'  location.href = "{LIST_PATH}?command=download&boardId=" + boardId + "&boardSeq="'
+        ' + boardSeq + "&fileSeq=" + fileSeq;\n'
+        "}\n"
+        "</script>"
+    )
+
+
+def _page(title: str, board: Board | None, contents: str, encoding: str, page: str) -> str:
+    """The page frame: head, menu, ``div#contents`` and the footer."""
+    if encoding == "utf-8":
+        charset = '<meta charset="utf-8">'
+    else:
+        charset = f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">'
+    menu = "".join(
+        f'<li><a href="{listing_href(b)}">{_text(b.name)}</a></li>' for b in BOARDS.values()
+    )
+    script = _script(board, page) if board else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n'
+        f"{charset}\n"
+        f"<title>{_text(title)}</title>\n"
+        f"{script}\n"
+        "</head>\n<body>\n"
+        '<div id="header"><h1 class="logo"><a href="/">Ministry of National Defense</a></h1>\n'
+        f'<ul id="gnb"><li class="depth1">{_text(SECTION)}<ul>{menu}</ul></li></ul></div>\n'
+        f'<div id="contents">\n{contents}\n</div>\n'
+        '<div id="footer"><p>22 Itaewon-ro, Yongsan-gu, Seoul, Republic of Korea</p>\n'
+        "<p>Copyright &copy; Ministry of National Defense. All Rights Reserved.</p></div>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def _heading(board: Board) -> str:
+    return (
+        f'<div class="location">Home &gt; {_text(SECTION)} &gt; {_text(board.name)}</div>\n'
+        f'<h2 class="tit_h2">{_text(SECTION)}</h2>\n'
+        f'<h3 class="tit_h3">{_text(board.name)}</h3>'
+    )
+
+
+def view_link(meta: Meta, text: str) -> str:
+    """An ``<a>`` opening an article through ``jf_view`` (onclick or href style)."""
+    call = f"jf_view('{meta.board.board_id}','{meta.seq}');"
+    if meta.js_href:
+        return f'<a href="javascript:{call}">{_text(text)}</a>'
+    return f'<a href="#none" onclick="{call}return false;">{_text(text)}</a>'
+
+
+def _row(meta: Meta, hits: int, notice: bool) -> str:
+    css = ' class="notice"' if notice else ""
+    num = "Notice" if notice else str(meta.ordinal)
+    return (
+        f"<li{css}>\n"
+        f'<span class="num">{num}</span>\n'
+        f'<p class="title">{view_link(meta, meta.title_raw)}</p>\n'
+        f"<dl><dt>Date :</dt><dd>{meta.published_raw}</dd>"
+        f"<dt>Hit :</dt><dd>{hits}</dd></dl>\n"
+        "</li>"
+    )
+
+
+def paging(board: Board, page: int, last: int) -> str:
+    """``div.paging``: first, prev (previous block), numbered pages, next block, last."""
+    start = (page - 1) // PAGING_BLOCK * PAGING_BLOCK + 1
+    end = min(start + PAGING_BLOCK - 1, last)
+    parts = [
+        f'<a class="first" href="{listing_href(board, 1)}">first</a>',
+        f'<a class="prev" href="{listing_href(board, max(1, start - 1))}">prev</a>',
+    ]
+    for number in range(start, end + 1):
+        if number == page:
+            parts.append(f"<strong>{number}</strong>")
+        else:
+            parts.append(f'<a href="{listing_href(board, number)}">{number}</a>')
+    parts.append(f'<a class="next" href="{listing_href(board, min(last, end + 1))}">next</a>')
+    parts.append(f'<a class="last" href="{listing_href(board, last)}">last</a>')
+    return '<div class="paging">\n' + "\n".join(parts) + "\n</div>"
+
+
+def listing_page(
+    board: Board,
+    page: int,
+    total: int,
+    rows: Sequence[tuple[Meta, int]],
+    notice: tuple[Meta, int] | None,
+) -> str:
+    """A listing page: ``rows`` are (metadata, hits), newest first."""
+    items = []
+    if notice is not None:
+        items.append(_row(*notice, notice=True))
+    items.extend(_row(meta, hits, notice=False) for meta, hits in rows)
+    last = max(1, -(-total // PAGE_SIZE))
+    contents = (
+        f"{_heading(board)}\n"
+        '<div class="board_list">\n'
+        f'<p class="total">Total <strong>{total}</strong> posts</p>\n'
+        '<ul class="list_post">\n' + "\n".join(items) + "\n</ul>\n"
+        "</div>\n" + paging(board, page, last)
+    )
+    return _page(f"{board.name} | {SECTION}", board, contents, "utf-8", str(page))
+
+
+def _block(article: Article, index: int) -> str:
+    block = article.blocks[index]
+    kind = block.kind
+    if kind == "headline":
+        return f"<p><b>{_text(block.text)}</b></p>"
+    if kind == "spacer":
+        return f"<p>{block.lead}</p>"
+    if kind == "deck":
+        return "<p>" + "<br>".join(_text(line) for line in block.lines) + "</p>"
+    if kind == "image":
+        return f'<p style="text-align:center"><img src="{block.src}" alt=""></p>'
+    if kind == "caption":
+        return f'<p style="text-align:center">{_text(block.text)}{block.trail}</p>'
+    return f"<p>{block.lead}{_text(block.text)}{block.trail}</p>"
+
+
+def _file_item(article: Article, link: FileLink) -> str:
+    meta = article.meta
+    if link.href == "none":
+        href = "#none"
+    elif link.href == "void":
+        href = "javascript:void(0)"
+    elif link.href == "jsdown":
+        href = f"javascript:jf_fileDown('{meta.board.board_id}','{meta.seq}','{link.file_seq}');"
+    else:
+        assert link.file_seq is not None
+        href = escape(article.download_path(link.file_seq))
+    size = f' <span class="size">{link.size_raw}</span>' if link.size_raw else ""
+    return f'<li><a href="{href}">{_text(link.label)}</a>{size}</li>'
+
+
+def _prev_next(prev_meta: Meta | None, next_meta: Meta | None) -> str:
+    def item(label: str, meta: Meta | None) -> str:
+        if meta is None:
+            return f"<li><span>{label}</span> <em>There is no {label.lower()} post.</em></li>"
+        return f"<li><span>{label}</span> {view_link(meta, meta.title_raw)}</li>"
+
+    return f'<ul class="prev_next">\n{item("Prev", prev_meta)}\n{item("Next", next_meta)}\n</ul>'
+
+
+def article_page(article: Article, prev_meta: Meta | None, next_meta: Meta | None) -> str:
+    """An article page with :data:`HIT_SLOT` and :data:`PAGE_SLOT` left to fill."""
+    meta = article.meta
+    board = meta.board
+    post = "\n".join(_block(article, i) for i in range(len(article.blocks)))
+    if article.file_links is None:
+        files = ""
+    else:
+        items = "\n".join(_file_item(article, link) for link in article.file_links)
+        files = (
+            '<div class="file_list">\n<dl><dt>File</dt><dd><ul>\n'
+            f"{items}\n</ul></dd></dl>\n</div>\n"
+        )
+    contents = (
+        f"{_heading(board)}\n"
+        '<div class="board_view">\n'
+        '<div class="wrap_title">\n'
+        f'<p class="title">{_text(meta.title_raw)}</p>\n'
+        f'<dl class="info"><dt>Date :</dt><dd>{meta.published_raw}</dd>'
+        f"<dt>Hit :</dt><dd>{HIT_SLOT}</dd></dl>\n"
+        "</div>\n"
+        f'<div class="post_content">\n{post}\n</div>\n'
+        f"{files}"
+        f"{_prev_next(prev_meta, next_meta)}\n"
+        f'<div class="btn_area"><a class="btn_list" href="{listing_href(board, None)}'
+        f'&amp;page={PAGE_SLOT}">List</a></div>\n'
+        "</div>"
+    )
+    return _page(f"{meta.title_raw} | {board.name}", board, contents, meta.encoding, PAGE_SLOT)
+
+
+def index_page() -> str:
+    """The site root: links to the three boards."""
+    links = "\n".join(
+        f'<li><a href="{listing_href(b, 1)}">{_text(b.name)}</a></li>' for b in BOARDS.values()
+    )
+    contents = f'<h2 class="tit_h2">{_text(SECTION)}</h2>\n<ul class="boards">\n{links}\n</ul>'
+    return _page(f"{SECTION} | Ministry of National Defense", None, contents, "utf-8", "1")
+
+
+def not_found_page() -> str:
+    """Body of a 404 answer."""
+    contents = "<h2>404 Not Found</h2>\n<p>The requested page or post does not exist.</p>"
+    return _page("404 Not Found", None, contents, "utf-8", "1")
+
+
+ROBOTS_TXT = """\
+User-agent: *
+Disallow: /admin/
+Disallow: /user/login.action
+Allow: /user/boardList.action
+Allow: /upload/
+"""
