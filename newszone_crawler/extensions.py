@@ -1,0 +1,131 @@
+"""The end-of-run summary: what the run did, whether it worked, and the exit code.
+
+A run **fails** (exit code 1) when it could not reach the site, read no listing, or found no
+article on a board whose listing says it has some; it is **incomplete** (exit code 2) when
+some article pages could not be fetched or parsed, or some records were dropped. The status is
+logged as one line with its reasons and left in the stats for the ``crawl`` command.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 2
+
+
+@dataclass
+class RunStatus:
+    """The verdict on a run: ``ok``, ``incomplete`` or ``failed``, with reasons."""
+
+    status: str = "ok"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INCOMPLETE}[self.status]
+
+
+def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | None) -> RunStatus:
+    """Decide a run's status from its stats. Pure, so it is tested without a crawl.
+
+    >>> judge_run({"newszone/listing/pages": 3, "newszone/board/recent/articles": 30,
+    ...            "item_scraped_count": 30}, ["recent"], "finished").status
+    'ok'
+    >>> verdict = judge_run({}, ["recent"], "finished")
+    >>> verdict.status, verdict.reasons[0]
+    ('failed', 'the site could not be reached: no listing page was fetched')
+    >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/total": 5},
+    ...           ["recent"], "finished").reasons
+    ['board recent: the listing says 5 posts but no article was found']
+    >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
+    ...            "newszone/article/failed": 1}, ["recent"], "finished").status
+    'incomplete'
+    """
+    verdict = RunStatus()
+
+    def fail(reason: str) -> None:
+        verdict.status = "failed"
+        verdict.reasons.append(reason)
+
+    def incomplete(reason: str) -> None:
+        if verdict.status == "ok":
+            verdict.status = "incomplete"
+        verdict.reasons.append(reason)
+
+    pages = stats.get("newszone/listing/pages", 0)
+    if not pages:
+        errors = stats.get("downloader/exception_count", 0)
+        detail = f" ({errors} connection errors)" if errors else ""
+        fail(f"the site could not be reached: no listing page was fetched{detail}")
+    if stats.get("newszone/listing/layout_error"):
+        fail(f"{stats['newszone/listing/layout_error']} listing page(s) did not look as expected")
+    if stats.get("newszone/listing/failed"):
+        fail(f"{stats['newszone/listing/failed']} listing page(s) could not be fetched")
+    for board in boards:
+        found = stats.get(f"newszone/board/{board}/articles", 0)
+        total = stats.get(f"newszone/board/{board}/total")
+        listed = stats.get(f"newszone/board/{board}/listed", 0)
+        if pages and not found and (total or listed):
+            fail(f"board {board}: the listing says {total or listed} posts but no article was found")
+    if finish_reason not in (None, "finished"):
+        fail(f"the crawl ended early: {finish_reason}")
+    for key, what in (
+        ("newszone/article/failed", "article page(s) could not be fetched"),
+        ("newszone/article/layout_error", "article page(s) did not look as expected"),
+        ("newszone/dropped", "record(s) were dropped"),
+    ):
+        if stats.get(key):
+            incomplete(f"{stats[key]} {what}")
+    return verdict
+
+
+class RunSummary:
+    """Logs a summary at the end of a run and records its status and exit code in the stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunSummary:
+        if not crawler.settings.getbool("NEWSZONE_RUN_SUMMARY", True):
+            raise NotConfigured("NEWSZONE_RUN_SUMMARY is off")
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        values = stats.get_stats()
+        boards = list(getattr(spider, "boards", {}) or {})
+        verdict = judge_run(values, boards, reason)
+        stats.set_value("newszone/status", verdict.status)
+        stats.set_value("newszone/exit_code", verdict.exit_code)
+        per_board = ", ".join(
+            f"{b} {values.get(f'newszone/board/{b}/articles', 0)}" for b in boards
+        )
+        logger.info(
+            "Run summary: %s articles (%s), %s records written, %s listing pages, %s dropped, "
+            "%s failed article pages",
+            values.get("newszone/article/parsed", 0),
+            per_board,
+            values.get("item_scraped_count", 0),
+            values.get("newszone/listing/pages", 0),
+            values.get("newszone/dropped", 0),
+            values.get("newszone/article/failed", 0) + values.get("newszone/article/layout_error", 0),
+        )
+        for key, count in sorted(values.items()):
+            if key.startswith("newszone/dropped/"):
+                logger.warning("Dropped %s record(s): %s", count, key.removeprefix("newszone/dropped/"))
+        if verdict.status == "ok":
+            logger.info("Run status: ok")
+        else:
+            logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))

@@ -1,0 +1,79 @@
+"""Settings of the newszone crawler. Every setting we use is here, with a one-line comment.
+
+Our own settings carry the ``NEWSZONE_`` prefix and are documented in the README.
+"""
+
+BOT_NAME = "newszone_crawler"  # project name, used in logs and the user agent
+SPIDER_MODULES = ["newszone_crawler.spiders"]  # where `scrapy crawl` finds spiders
+NEWSPIDER_MODULE = "newszone_crawler.spiders"  # where `scrapy genspider` would put one
+COMMANDS_MODULE = "newszone_crawler.commands"  # our `crawl` sets a non-zero exit on a failed run
+
+# --- Politeness towards the real site (runs against loopback override these, see below) -------
+USER_AGENT = (
+    "newszone-crawler/0.1 (+https://github.com/newszone-crawler/newszone-crawler; archiving)"
+)  # names the project and where to read about it
+ROBOTSTXT_OBEY = True  # honour the site's robots.txt
+CONCURRENT_REQUESTS = 16  # global cap on requests in flight
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # at most two requests in flight to www.mnd.go.kr
+DOWNLOAD_DELAY = 1.0  # seconds between requests to one domain (before AutoThrottle adapts it)
+AUTOTHROTTLE_ENABLED = True  # adapt the delay to the server's response times
+AUTOTHROTTLE_START_DELAY = 1.0  # first delay AutoThrottle uses, seconds
+AUTOTHROTTLE_MAX_DELAY = 30.0  # longest delay AutoThrottle may reach, seconds
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average requests in flight AutoThrottle aims for
+DOWNLOAD_TIMEOUT = 60  # seconds before a request is given up (and retried)
+RETRY_ENABLED = True  # retry transient failures
+RETRY_TIMES = 3  # retries after the first attempt
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # statuses worth another try
+COOKIES_ENABLED = False  # the board needs no session
+TELNETCONSOLE_ENABLED = False  # no open console port on scheduled hosts
+
+# Settings applied when the crawl targets a loopback address (the demo site, tests, benchmarks):
+# no delays, no throttling, more requests in flight.
+NEWSZONE_LOOPBACK_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    "DOWNLOAD_TIMEOUT": 20,
+}
+
+# --- What to crawl ------------------------------------------------------------------------------
+NEWSZONE_BASE_URL = "https://www.mnd.go.kr"  # site root; the spider's base_url argument wins
+NEWSZONE_SITE_ID = "mndEN"  # siteId of the English site
+NEWSZONE_BOARDS = {  # board key -> (boardId, menu id, name as the site shows it)
+    "recent": {"board_id": "O_47261", "menu_id": "mndEN_020100000000", "name": "Recent News"},
+    "photo": {"board_id": "O_47317", "menu_id": "mndEN_020200000000", "name": "Photo News"},
+    "press": {"board_id": "I_8576246", "menu_id": "mndEN_020600000000", "name": "Press Release"},
+}
+NEWSZONE_DEMO_ARTICLES = 150  # articles the embedded demo site publishes with -a demo=1
+
+# --- Outputs ------------------------------------------------------------------------------------
+NEWSZONE_OUTPUT_DIR = "output"  # where runs write (relative to the working directory)
+# One JSON lines file per run, never overwriting an earlier run's file. Added to FEEDS only when
+# the command line names no feed of its own (-o/-O), so `-O file.jsonl` works as usual.
+NEWSZONE_JSONL = "output/items/newszone-%(run_id)s.jsonl"
+NEWSZONE_JSONL_OPTIONS = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}
+FEED_EXPORT_ENCODING = "utf-8"  # keep Korean text readable in the JSON lines
+FEED_EXPORT_FIELDS = [  # the record's keys, in record.md's order
+    "id", "board_id", "url", "fetched_url", "section", "board", "title", "title_raw",
+    "title_truncated", "published", "published_raw", "subtitles", "body", "images", "authors",
+    "byline_raw", "copyright", "attachments", "views", "content_hash", "crawled_at",
+]
+FEED_STORE_EMPTY = True  # a run with no new records still leaves its (empty) file
+
+# --- Item pipelines (ordered with gaps; see README "Pipelines") ---------------------------------
+ITEM_PIPELINES = {
+    "newszone_crawler.pipelines.NormalizePipeline": 100,
+    "newszone_crawler.pipelines.ValidatePipeline": 200,
+    "newszone_crawler.pipelines.DeduplicatePipeline": 300,
+}
+NEWSZONE_REQUIRED_FIELDS = ["id", "url", "title", "published", "body"]  # dropped when missing (body: or a photo)
+
+# --- Extensions ---------------------------------------------------------------------------------
+EXTENSIONS = {
+    "newszone_crawler.extensions.RunSummary": 500,  # end-of-run summary and exit status
+}
+
+# --- Engine -------------------------------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # Scrapy's default
+LOG_LEVEL = "INFO"  # DEBUG lists every request; INFO keeps scheduled runs' logs readable

@@ -1,0 +1,241 @@
+"""The ``newszone`` spider: walks the News Zone boards' listings and fetches their articles.
+
+Crawling only: which URLs, in what order, when to stop. What a page means is ``parsing/``'s
+business; cleaning the record is the pipelines'.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+from w3lib.url import url_query_parameter
+
+from ..normalize.dates import parse_date
+from ..parsing import PageLayoutError, article_url, listing_url, parse_article, parse_listing
+from ..parsing.record import raw_article
+from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
+
+LISTING_PRIORITY = 10  # listing pages first, so paging never waits behind article pages
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (the demo site, a test server).
+
+    >>> is_loopback("http://127.0.0.1:8000/"), is_loopback("https://www.mnd.go.kr")
+    (True, False)
+    """
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class NewsZoneSpider(Spider):
+    """Crawl the English News Zone boards (Recent News, Photo News, Press Release).
+
+    Arguments (``-a name=value``): ``base_url`` (site root), ``boards`` (comma-separated subset
+    of the board keys, default all), ``start_url`` (one listing URL instead), ``demo=1`` (serve
+    and crawl the embedded demo site), ``demo_articles`` (its size), ``max_pages`` (listing
+    pages per board), ``since=YYYY-MM-DD`` (stop paging past that date).
+    """
+
+    name = "newszone"
+
+    def __init__(
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        boards: str | None = None,
+        start_url: str | None = None,
+        demo: str | None = None,
+        demo_articles: str | None = None,
+        max_pages: str | None = None,
+        since: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url_arg = base_url
+        self.boards_arg = boards
+        self.start_url = start_url
+        self.demo = _flag(demo)
+        self.demo_articles = int(demo_articles) if demo_articles else None
+        self.max_pages = int(max_pages) if max_pages else None
+        if self.max_pages is not None and self.max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
+        self.since: date | None = None
+        if since:
+            parsed = parse_date(since)
+            if parsed is None:
+                raise ValueError(f"since must be a date like 2024-01-31, not {since!r}")
+            self.since = date.fromisoformat(parsed)
+        now = datetime.now(UTC)
+        self.run_id = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+        self.seen: set[str] = set()
+        self.pages_requested: dict[str, int] = {}
+        self.demo_port: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsZoneSpider:
+        spider: NewsZoneSpider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.base_url = site_root(spider.base_url_arg or settings.get("NEWSZONE_BASE_URL"))
+        spider.site_id = settings.get("NEWSZONE_SITE_ID")
+        all_boards: dict[str, dict[str, str]] = settings.getdict("NEWSZONE_BOARDS")
+        keys = [k.strip() for k in (spider.boards_arg or ",".join(all_boards)).split(",") if k.strip()]
+        unknown = [k for k in keys if k not in all_boards]
+        if unknown or not keys:
+            raise ValueError(
+                f"unknown board(s) {unknown or keys}; choose from {', '.join(all_boards)}"
+            )
+        spider.boards = {k: all_boards[k] for k in keys}
+        if spider.start_url:
+            spider.base_url = site_root(spider.base_url_arg or spider.start_url)
+        if spider.demo_articles is None:
+            spider.demo_articles = settings.getint("NEWSZONE_DEMO_ARTICLES")
+        if not settings.getdict("FEEDS") and settings.get("NEWSZONE_JSONL"):
+            feed = {settings.get("NEWSZONE_JSONL"): settings.getdict("NEWSZONE_JSONL_OPTIONS")}
+            settings.set("FEEDS", feed, priority="spider")
+        if spider.demo or is_loopback(spider.base_url):
+            # Loopback targets (demo site, tests, benchmarks) need no politeness delays.
+            settings.setdict(settings.getdict("NEWSZONE_LOOPBACK_SETTINGS"), priority="spider")
+        return spider
+
+    # --- start ---------------------------------------------------------------------------------
+
+    async def start(self):  # type: ignore[override]
+        """Start the demo site when asked, then request page 1 of each board's listing."""
+        if self.demo:
+            self.base_url = self._start_demo_site()
+        if self.start_url:
+            board_key = self._board_of(self.start_url)
+            yield self._listing_request(self.start_url, board_key, page_number(self.start_url) or 1)
+            return
+        for key, board in self.boards.items():
+            url = listing_url(self.base_url, board["board_id"], board["menu_id"], self.site_id, 1)
+            yield self._listing_request(url, key, 1)
+
+    def _start_demo_site(self) -> str:
+        from twisted.internet import reactor
+
+        from ..demo_site import DemoSite, listen
+
+        self.demo_site = DemoSite(articles=self.demo_articles or 150)
+        self.demo_port = listen(self.demo_site, port=0, interface="127.0.0.1")
+        root = f"http://127.0.0.1:{self.demo_port.getHost().port}"
+        self.logger.info("Demo site with %d articles serving at %s", self.demo_articles, root)
+        reactor.addSystemEventTrigger("before", "shutdown", self.demo_port.stopListening)
+        return root
+
+    def _board_of(self, url: str) -> str:
+        board_id = url_query_parameter(url, "boardId")
+        for key, board in self.crawler.settings.getdict("NEWSZONE_BOARDS").items():
+            if board["board_id"] == board_id:
+                self.boards = {key: board}
+                return key
+        menu_id = url_query_parameter(url, "id") or ""
+        self.boards = {"custom": {"board_id": board_id or "", "menu_id": menu_id, "name": ""}}
+        return "custom"
+
+    def _listing_request(self, url: str, board_key: str, page: int) -> Request:
+        return Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            priority=LISTING_PRIORITY,
+            cb_kwargs={"board_key": board_key, "page": page},
+        )
+
+    # --- listing -------------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response, board_key: str, page: int):
+        """Request the page's new articles and the listing pages after it."""
+        stats = self.crawler.stats
+        stats.inc_value("newszone/listing/pages")
+        stats.inc_value(f"newszone/board/{board_key}/pages")
+        try:
+            listing = parse_listing(response.text, response.url)
+        except PageLayoutError as exc:
+            stats.inc_value("newszone/listing/layout_error")
+            self.logger.error("Listing page does not look as expected: %s", exc)
+            return
+        if page == 1 and listing.total is not None:
+            stats.set_value(f"newszone/board/{board_key}/total", listing.total)
+        board = self.boards[board_key]
+        menu_id = url_query_parameter(response.url, "id") or board["menu_id"]
+        site_id = url_query_parameter(response.url, "siteId") or self.site_id
+        past_since = False
+        for entry in listing.entries:
+            published = parse_date(entry.date_raw)
+            if self.since and published and date.fromisoformat(published) < self.since:
+                past_since = past_since or not entry.pinned
+                continue
+            stats.inc_value(f"newszone/board/{board_key}/listed")
+            if entry.board_seq in self.seen:
+                stats.inc_value("newszone/article/duplicate_link")
+                continue
+            self.seen.add(entry.board_seq)
+            url = article_url(self.base_url, entry.board_id, entry.board_seq, menu_id, site_id)
+            yield Request(
+                url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"board_key": board_key, "board_seq": entry.board_seq,
+                           "board_id": entry.board_id},
+            )
+        if not listing.articles or past_since:
+            return
+        # Read ahead to the last page the paging block names (pages load in parallel); with
+        # `since`, page by page so paging stops at the first page past that date. Past the
+        # last page the board answers an empty listing, which ends the walk.
+        last = page + 1 if self.since else max(listing.last_page or page, page + 1)
+        last = min(last, self.max_pages or last)
+        first_new = self.pages_requested.get(board_key, page) + 1
+        for number in range(first_new, last + 1):
+            yield self._listing_request(with_page(response.url, number), board_key, number)
+        self.pages_requested[board_key] = max(self.pages_requested.get(board_key, 0), last)
+
+    def listing_failed(self, failure: Failure):
+        """A listing page could not be fetched: counted; the run summary fails the run."""
+        self.crawler.stats.inc_value("newszone/listing/failed")
+        self.logger.error("Listing page failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+
+    # --- article -------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response, board_key: str, board_seq: str, board_id: str):
+        """Parse an article page into an ``Article`` with raw values."""
+        stats = self.crawler.stats
+        try:
+            fields = parse_article(response.text, response.url)
+        except PageLayoutError as exc:
+            stats.inc_value("newszone/article/layout_error")
+            self.logger.error("Article page does not look as expected: %s", exc)
+            return
+        stats.inc_value("newszone/article/parsed")
+        stats.inc_value(f"newszone/board/{board_key}/articles")
+        yield raw_article(
+            fields,
+            board_seq=board_seq,
+            board_id=board_id,
+            url=canonical_article_url(response.url, self.base_url),
+            fetched_url=response.url,
+            crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
+
+    def article_failed(self, failure: Failure):
+        """An article could not be fetched: counted and logged; the run is then incomplete."""
+        self.crawler.stats.inc_value("newszone/article/failed")
+        self.logger.error("Article failed: %s (%s)", failure.request.url, failure.getErrorMessage())

@@ -1,0 +1,47 @@
+"""Shared helpers: run a real `scrapy crawl` in a subprocess (the reactor cannot restart)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRAPY = [sys.executable, "-m", "scrapy"]
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    log: str
+    records: list[dict]
+    lines: list[str]
+
+
+def run_crawl(tmp_path: Path, *args: str, timeout: float = 300) -> CrawlResult:
+    """``scrapy crawl newszone ARGS -O tmp_path/items.jsonl`` from the project root."""
+    out = tmp_path / "items.jsonl"
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.run(
+        [*SCRAPY, "crawl", "newszone", *args, "-O", str(out), "-s", "LOG_LEVEL=INFO"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = out.read_text("utf-8").splitlines() if out.exists() else []
+    records = [json.loads(line) for line in lines]
+    return CrawlResult(proc.returncode, proc.stderr + proc.stdout, records, lines)
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """One crawl of the default demo site, shared by the end-to-end tests."""
+    return run_crawl(tmp_path_factory.mktemp("demo"), "-a", "demo=1")
