@@ -9,7 +9,18 @@ raises on an undeclared key, which makes the dataclass a free schema check.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+from .normalize.attachments import Attachment
+from .normalize.bylines import Author
+from .normalize.copyright import Copyright
+
+
+class Image(TypedDict):
+    """A photo of the post: absolute URL and the caption shown under it (or None)."""
+
+    url: str
+    caption: str | None
 
 
 @dataclass
@@ -43,17 +54,17 @@ class Article:
     body: str | None = None
     """Plain text: paragraphs joined by a blank line; no headline, deck, captions, byline or
     copyright lines."""
-    images: list[dict[str, Any]] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
     """``[{url, caption}]``: absolute image URLs with their captions (or None)."""
-    authors: list[dict[str, Any]] = field(default_factory=list)
+    authors: list[Author] = field(default_factory=list)
     """``[{name, email, role}]``, one entry per person."""
     byline_raw: str | None = None
     """The byline line(s) exactly as shown, joined by a newline."""
-    copyright: dict[str, Any] | None = None
+    copyright: Copyright | None = None
     """``{holder, year, text}`` or None."""
     copyright_raw: str | None = None
     """The copyright line exactly as shown."""
-    attachments: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     """``[{name, url, size_raw}]``: real files only, absolute, de-duplicated by URL, page order."""
     files_raw: list[dict[str, Any]] = field(default_factory=list)
     """The File block's entries as shown: ``[{name, href, onclick, size_raw}]``."""
