@@ -1,0 +1,605 @@
+"""The SQLite archive: one row per article, its authors, files and images, its earlier versions,
+and one row per crawl run (``shared/site/record.md``, "SQLite archive").
+
+Plain library code over :class:`sqlite_utils.Database` (no Scrapy): a pipeline hands batches of
+records (dicts with the keys of :class:`~newszone_crawler.items.Article`) to
+:meth:`ArchiveStore.store` and asks :meth:`ArchiveStore.known` what an incremental crawl can skip.
+
+Rules the store keeps:
+
+* a batch is written in one transaction: all of it or none of it;
+* an article's ``content_hash`` decides its outcome: ``new``, ``changed`` (the previous record is
+  copied to ``article_versions`` first) or ``unchanged`` (only ``last_seen``, ``views`` and
+  ``crawled_at`` move on; ``views`` is volatile and never part of the hash);
+* nothing stored is replaced by nothing: an incoming ``None``, ``""``, ``[]`` or ``{}`` keeps the
+  stored value (a soft error page must not wipe an article), and attachment download fields
+  (``sha256``, ``bytes``, ...) stored for a URL survive a record that lacks them;
+* nothing is deleted: an article that disappears gets ``gone_at``.
+
+>>> store = ArchiveStore(sqlite_utils.Database(memory=True))
+>>> record = {"id": "O_1", "title": "Drill", "body": "Soldiers trained.", "content_hash": "h1"}
+>>> store.store([record], run_id="r1", now="2026-01-01T00:00:00Z")
+[StoreOutcome(id='O_1', outcome='new')]
+>>> store.store([{**record, "views": 7}], run_id="r2", now="2026-01-02T00:00:00Z")
+[StoreOutcome(id='O_1', outcome='unchanged')]
+>>> store.record("O_1")["views"], store.record("O_1")["first_seen"]
+(7, '2026-01-01T00:00:00Z')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from ..items import Article
+
+__all__ = [
+    "ARCHIVE_KEYS",
+    "MIGRATIONS",
+    "RAW_KEYS",
+    "RECORD_KEYS",
+    "ArchiveStore",
+    "Outcome",
+    "StoreOutcome",
+]
+
+Outcome = Literal["new", "changed", "unchanged"]
+
+RAW_KEYS: tuple[str, ...] = ("copyright_raw", "files_raw")
+"""Raw extras of an :class:`Article`: stored in ``articles`` but not part of the export record."""
+RECORD_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.name not in RAW_KEYS)
+"""The keys of an export record (``record.md``), in the order of :class:`Article`."""
+ARCHIVE_KEYS: tuple[str, ...] = ("first_seen", "last_seen", "changed_at", "gone_at")
+"""What the archive adds to each export record; set by the store, never by an incoming record."""
+
+JSON_COLUMNS = frozenset(
+    {"subtitles", "images", "authors", "copyright", "attachments", "files_raw"}
+)
+"""Columns of ``articles`` holding a list or an object as JSON text."""
+AUTHOR_KEYS = ("name", "email", "role")
+IMAGE_KEYS = ("url", "caption")
+ATTACHMENT_KEYS = ("name", "url", "size_raw")
+DOWNLOAD_KEYS = ("sha256", "bytes", "content_type", "path", "status", "error")
+"""Attachment fields a file download adds; kept when a later record lacks them."""
+VOLATILE_KEYS = ("views", "crawled_at")
+"""What an unchanged record still updates (besides ``last_seen``)."""
+RUN_COUNTS = ("new", "changed", "unchanged", "failed", "gone", "pages", "requests")
+
+_CHUNK = 500  # ids per ``IN (...)`` query
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What :meth:`ArchiveStore.store` did with one record."""
+
+    id: str
+    outcome: Outcome
+
+
+# -- schema ----------------------------------------------------------------------------------
+
+MIGRATIONS = Migrations("newszone_archive")
+"""The archive's schema, as ordered ``sqlite_utils`` migrations (recorded in
+``_sqlite_migrations``). Never edit an applied migration: add a new one."""
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Articles, their children, their earlier versions and the runs."""
+    db.table("articles").create(
+        {
+            "id": str,
+            "board_id": str,
+            "url": str,
+            "fetched_url": str,
+            "section": str,
+            "board": str,
+            "title": str,
+            "title_raw": str,
+            "title_truncated": int,
+            "published": str,
+            "published_raw": str,
+            "subtitles": str,
+            "body": str,
+            "images": str,
+            "authors": str,
+            "byline_raw": str,
+            "copyright": str,
+            "copyright_raw": str,
+            "attachments": str,
+            "files_raw": str,
+            "views": int,
+            "content_hash": str,
+            "crawled_at": str,
+            "first_seen": str,
+            "last_seen": str,
+            "changed_at": str,
+            "gone_at": str,
+        },
+        pk="id",
+        not_null=["first_seen", "last_seen"],
+    )
+    db.table("articles").create_index(["published"])
+    db.table("authors").create({"id": int, "name": str, "email": str}, pk="id")
+    db.table("authors").create_index(["name", "email"], unique=True)
+    db.table("article_authors").create(
+        {"article_id": str, "author_id": int, "position": int, "role": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id"), ("author_id", "authors", "id")],
+    )
+    db.table("article_authors").create_index(["author_id"])
+    db.table("attachments").create(
+        {
+            "article_id": str,
+            "position": int,
+            "name": str,
+            "url": str,
+            "size_raw": str,
+            "sha256": str,
+            "bytes": int,
+            "content_type": str,
+            "path": str,
+            "status": str,
+            "error": str,
+        },
+        pk=("article_id", "url"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("images").create(
+        {"article_id": str, "position": int, "url": str, "caption": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    # AUTOINCREMENT (which Table.create() does not spell): a version id is never reused.
+    db.execute(
+        """CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            content_hash TEXT,
+            record TEXT NOT NULL,
+            valid_from TEXT,
+            replaced_at TEXT NOT NULL,
+            run_id TEXT
+        )"""
+    )
+    db.table("article_versions").create_index(["article_id"])
+    db.table("runs").create(
+        {
+            "id": str,
+            "started_at": str,
+            "finished_at": str,
+            "mode": str,
+            **dict.fromkeys(RUN_COUNTS, int),
+            "status": str,
+            "reasons": str,
+        },
+        pk="id",
+    )
+
+
+@MIGRATIONS()
+def m002_full_text_search(db: sqlite_utils.Database) -> None:
+    """FTS5 over title, subtitles and body, kept in sync by triggers."""
+    db.table("articles").enable_fts(
+        ["title", "subtitles", "body"], create_triggers=True, tokenize="porter"
+    )
+
+
+@MIGRATIONS()
+def m003_warc_columns(db: sqlite_utils.Database) -> None:
+    """Where an article's response sits in a WARC file, for a later WARC writer."""
+    articles = db.table("articles")
+    articles.add_column("warc_file", str)
+    articles.add_column("warc_record_id", str)
+    articles.add_column("warc_offset", int)
+
+
+# -- pure helpers ----------------------------------------------------------------------------
+
+
+def is_empty(value: Any) -> bool:
+    """True for the values that never replace a stored one.
+
+    >>> [is_empty(v) for v in (None, "", [], {}, 0, False, "x")]
+    [True, True, True, True, False, False, False]
+    """
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def to_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An incoming record as ``articles`` columns: lists and objects as JSON text.
+
+    >>> to_row({"id": "O_1", "subtitles": ["a"], "title_truncated": False, "copyright": None})
+    {'id': 'O_1', 'subtitles': '["a"]', 'title_truncated': 0, 'copyright': None}
+    """
+    row: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in JSON_COLUMNS:
+            row[key] = _dumps(value)
+        elif key == "title_truncated" and value is not None:
+            row[key] = int(value)
+        else:
+            row[key] = value
+    return row
+
+
+def check_record(record: Mapping[str, Any]) -> str:
+    """The record's id, or ``ValueError`` when it has none or carries an undeclared key.
+
+    >>> check_record({"id": "O_1", "title": "T"})
+    'O_1'
+    >>> check_record({"id": "O_1", "first_seen": "2026-01-01"})
+    Traceback (most recent call last):
+    ...
+    ValueError: O_1: undeclared keys ['first_seen']
+    """
+    article_id = record.get("id")
+    if not isinstance(article_id, str) or not article_id:
+        raise ValueError(f"record without an id: {dict(record)!r:.200}")
+    extra = sorted(set(record) - set(RECORD_KEYS) - set(RAW_KEYS))
+    if extra:
+        raise ValueError(f"{article_id}: undeclared keys {extra}")
+    children = (
+        ("authors", AUTHOR_KEYS),
+        ("images", IMAGE_KEYS),
+        ("attachments", ATTACHMENT_KEYS + DOWNLOAD_KEYS),
+    )
+    for key, allowed in children:
+        for entry in record.get(key) or []:
+            extra = sorted(set(entry) - set(allowed))
+            if extra:
+                raise ValueError(f"{article_id}: undeclared keys {extra} in {key}")
+    return article_id
+
+
+def _attachment_rows(
+    article_id: str, attachments: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per attachment URL (the first entry of a URL wins; entries without one are
+    not files)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in attachments:
+        url = entry.get("url")
+        if url and url not in rows:
+            row = {"article_id": article_id, "position": len(rows)}
+            row.update({key: entry.get(key) for key in ATTACHMENT_KEYS + DOWNLOAD_KEYS})
+            rows[url] = row
+    return list(rows.values())
+
+
+def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# -- the store -------------------------------------------------------------------------------
+
+
+class ArchiveStore:
+    """The article archive over a ``sqlite_utils.Database``; migrates the schema on creation.
+
+    Use :meth:`open` for a file (WAL mode); pass ``sqlite_utils.Database(memory=True)`` in tests.
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        MIGRATIONS.apply(db)
+        self.articles = db.table("articles")
+        self.authors = db.table("authors")
+        self.article_authors = db.table("article_authors")
+        self.attachments = db.table("attachments")
+        self.images = db.table("images")
+        self.versions = db.table("article_versions")
+        self.runs = db.table("runs")
+
+    @classmethod
+    def open(cls, path: str | Path, busy_timeout_ms: int = 10_000) -> ArchiveStore:
+        """Open (or create, with its parent folder) the archive at ``path``: WAL journal,
+        ``synchronous=NORMAL``, and a busy timeout for a second process (an export) reading
+        or writing at the same time."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(path)
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def store(
+        self, records: Iterable[Mapping[str, Any]], run_id: str, now: str
+    ) -> list[StoreOutcome]:
+        """Write a batch of records in one transaction; return what became of each.
+
+        Every record is checked (:func:`check_record`) before anything is written; an error
+        while writing rolls the whole batch back.
+        """
+        batch = list(records)
+        for record in batch:
+            check_record(record)
+        outcomes = []
+        with self.db.atomic():
+            for record in batch:
+                outcomes.append(self._store_one(record, run_id, now))
+        return outcomes
+
+    def _store_one(self, record: Mapping[str, Any], run_id: str, now: str) -> StoreOutcome:
+        article_id = record["id"]
+        stored = self._stored_row(article_id)
+        if stored is None:
+            row = {**to_row(record), "first_seen": now, "last_seen": now}
+            self.articles.insert(row)
+            self._write_children(article_id, record, replace=False)
+            return StoreOutcome(article_id, "new")
+
+        incoming_hash = record.get("content_hash")
+        if incoming_hash is None or incoming_hash == stored["content_hash"]:
+            update = {"last_seen": now, "gone_at": None}
+            update.update({k: record[k] for k in VOLATILE_KEYS if record.get(k) is not None})
+            self._update(article_id, update)
+            self._merge_downloads(article_id, record.get("attachments") or [])
+            return StoreOutcome(article_id, "unchanged")
+
+        self.versions.insert(
+            {
+                "article_id": article_id,
+                "content_hash": stored["content_hash"],
+                "record": json.dumps(self.record(article_id), ensure_ascii=False),
+                "valid_from": stored["changed_at"] or stored["first_seen"],
+                "replaced_at": now,
+                "run_id": run_id,
+            }
+        )
+        update = to_row({k: v for k, v in record.items() if not is_empty(v)})
+        update.update({"last_seen": now, "changed_at": now, "gone_at": None})
+        self._update(article_id, update)
+        self._write_children(article_id, record, replace=True)
+        return StoreOutcome(article_id, "changed")
+
+    def _update(self, article_id: str, values: dict[str, Any]) -> None:
+        """Update the named columns of a stored article, leaving the others as they are."""
+        values = {k: v for k, v in values.items() if k != "id"}
+        self.articles.update(article_id, values)
+
+    def _stored_row(self, article_id: str) -> dict[str, Any] | None:
+        rows = list(self.articles.rows_where("id = ?", [article_id]))
+        return rows[0] if rows else None
+
+    def _write_children(self, article_id: str, record: Mapping[str, Any], replace: bool) -> None:
+        """Authors, images and attachments of a new or changed record; an empty list keeps
+        the stored children."""
+        authors = record.get("authors") or []
+        if authors:
+            if replace:
+                self.article_authors.delete_where("article_id = ?", [article_id])
+            self.article_authors.insert_all(
+                {
+                    "article_id": article_id,
+                    "author_id": self._author_id(a.get("name"), a.get("email")),
+                    "position": position,
+                    "role": a.get("role"),
+                }
+                for position, a in enumerate(authors)
+            )
+        images = record.get("images") or []
+        if images:
+            if replace:
+                self.images.delete_where("article_id = ?", [article_id])
+            self.images.insert_all(
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    **{k: i.get(k) for k in IMAGE_KEYS},
+                }
+                for position, i in enumerate(images)
+            )
+        rows = _attachment_rows(article_id, record.get("attachments") or [])
+        if rows:
+            if replace:
+                earlier = {
+                    r["url"]: r for r in self.attachments.rows_where("article_id = ?", [article_id])
+                }
+                for row in rows:
+                    old = earlier.get(row["url"], {})
+                    for key in DOWNLOAD_KEYS:
+                        if row[key] is None:
+                            row[key] = old.get(key)
+                self.attachments.delete_where("article_id = ?", [article_id])
+            self.attachments.insert_all(rows)
+
+    def _merge_downloads(self, article_id: str, attachments: Iterable[Mapping[str, Any]]) -> None:
+        """Download fields an unchanged record brings for its stored attachment URLs."""
+        for row in _attachment_rows(article_id, attachments):
+            found = {k: row[k] for k in DOWNLOAD_KEYS if row[k] is not None}
+            self._set_download(article_id, row["url"], found)
+
+    def _set_download(self, article_id: str, url: str, download: Mapping[str, Any]) -> bool:
+        if not download:
+            return False
+        assignments = ", ".join(f"[{key}] = ?" for key in download)
+        cursor = self.db.execute(
+            f"UPDATE attachments SET {assignments} WHERE article_id = ? AND url = ?",
+            [*download.values(), article_id, url],
+        )
+        return cursor.rowcount == 1
+
+    def _author_id(self, name: str | None, email: str | None) -> int:
+        """The shared ``authors`` row of a (name, email) pair, created when first met."""
+        found = self.db.execute(
+            "SELECT id FROM authors WHERE name IS ? AND email IS ?", [name, email]
+        ).fetchone()
+        if found:
+            return int(found[0])
+        last_pk = self.authors.insert({"name": name, "email": email}).last_pk
+        assert last_pk is not None
+        return int(last_pk)
+
+    def update_attachment(self, article_id: str, url: str, download: Mapping[str, Any]) -> bool:
+        """Record a file download (``sha256``, ``bytes``, ``content_type``, ``path``,
+        ``status``, ``error``) for a stored attachment; False when there is no such row."""
+        unknown = sorted(set(download) - set(DOWNLOAD_KEYS))
+        if unknown:
+            raise ValueError(f"undeclared download keys {unknown}")
+        with self.db.atomic():
+            return self._set_download(article_id, url, download)
+
+    def mark_gone(self, article_id: str, now: str) -> bool:
+        """Set ``gone_at`` on a stored article that is no longer listed (never deletes it).
+        True when the article is stored and was not already gone."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE articles SET gone_at = ? WHERE id = ? AND gone_at IS NULL",
+                [now, article_id],
+            )
+        return cursor.rowcount == 1
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, mode: str, started_at: str) -> None:
+        """Open the ``runs`` row of a crawl."""
+        with self.db.atomic():
+            self.runs.upsert({"id": run_id, "mode": mode, "started_at": started_at}, pk="id")
+
+    def finish_run(
+        self,
+        run_id: str,
+        finished_at: str,
+        counts: Mapping[str, int],
+        status: str,
+        reasons: list[str],
+    ) -> None:
+        """Close the ``runs`` row: its counts (keys among :data:`RUN_COUNTS`), status and
+        the reasons for that status."""
+        unknown = sorted(set(counts) - set(RUN_COUNTS))
+        if unknown:
+            raise ValueError(f"undeclared run counts {unknown}")
+        with self.db.atomic():
+            self.runs.upsert(
+                {
+                    "id": run_id,
+                    "finished_at": finished_at,
+                    **counts,
+                    "status": status,
+                    "reasons": json.dumps(list(reasons), ensure_ascii=False),
+                },
+                pk="id",
+            )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def known(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``{id: {content_hash, published, gone_at}}`` for those of ``ids`` that are stored."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            sql = "SELECT id, content_hash, published, gone_at FROM articles WHERE id IN ({})"
+            for row in self.db.query(sql.format(", ".join("?" * len(chunk))), chunk):
+                found[row.pop("id")] = row
+        return found
+
+    def stored_ids(self) -> set[str]:
+        """Every stored article id, gone or not."""
+        return {row[0] for row in self.db.execute("SELECT id FROM articles")}
+
+    def recent_ids(self, since_date: str) -> set[str]:
+        """Ids of the stored articles published on or after ``since_date`` (``YYYY-MM-DD``)."""
+        cursor = self.db.execute("SELECT id FROM articles WHERE published >= ?", [since_date])
+        return {row[0] for row in cursor}
+
+    def record(self, article_id: str) -> dict[str, Any]:
+        """The stored article as an export record (``KeyError`` when not stored)."""
+        rows = list(self.articles.rows_where("id = ?", [article_id]))
+        if not rows:
+            raise KeyError(article_id)
+        return self._records(rows)[0]
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        """Every stored article as an export record, by publication date then id."""
+        rows = self.articles.rows_where(order_by="published, id")
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == _CHUNK:
+                yield from self._records(batch)
+                batch = []
+        yield from self._records(batch)
+
+    def _records(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Export records of ``articles`` rows, their children read in one query per table."""
+        ids = [row["id"] for row in rows]
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        children: dict[str, dict[str, list[dict[str, Any]]]] = {
+            i: {"authors": [], "images": [], "attachments": []} for i in ids
+        }
+        authors_sql = (
+            "SELECT aa.article_id, a.name, a.email, aa.role FROM article_authors aa"
+            f" JOIN authors a ON a.id = aa.author_id WHERE aa.article_id IN ({marks})"
+            " ORDER BY aa.article_id, aa.position"
+        )
+        for row in self.db.query(authors_sql, ids):
+            children[row.pop("article_id")]["authors"].append(row)
+        images_sql = (
+            f"SELECT article_id, url, caption FROM images WHERE article_id IN ({marks})"
+            " ORDER BY article_id, position"
+        )
+        for row in self.db.query(images_sql, ids):
+            children[row.pop("article_id")]["images"].append(row)
+        attachments_sql = (
+            f"SELECT * FROM attachments WHERE article_id IN ({marks}) ORDER BY article_id, position"
+        )
+        for row in self.db.query(attachments_sql, ids):
+            entry = {k: row[k] for k in ATTACHMENT_KEYS}
+            entry.update({k: row[k] for k in DOWNLOAD_KEYS if row[k] is not None})
+            children[row["article_id"]]["attachments"].append(entry)
+        return [self._export(row, children[row["id"]]) for row in rows]
+
+    @staticmethod
+    def _export(row: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for key in RECORD_KEYS:
+            if key in children:
+                record[key] = children[key]
+            elif key == "subtitles":
+                record[key] = _loads(row[key]) or []
+            elif key == "copyright":
+                record[key] = _loads(row[key])
+            elif key == "title_truncated":
+                record[key] = None if row[key] is None else bool(row[key])
+            else:
+                record[key] = row[key]
+        record.update({key: row[key] for key in ARCHIVE_KEYS})
+        return record
+
+    def search(self, query: str, limit: int = 20) -> list[str]:
+        """Ids of the articles whose title, subtitles or body match an FTS5 query, best first.
+
+        >>> store = ArchiveStore(sqlite_utils.Database(memory=True))
+        >>> _ = store.store([{"id": "O_1", "body": "Marines landed."}], "r1", "2026-01-01")
+        >>> store.search("marine")
+        ['O_1']
+        """
+        return [row["id"] for row in self.articles.search(query, columns=["id"], limit=limit)]
+
+    def integrity_ok(self) -> bool:
+        """True when ``PRAGMA integrity_check`` finds nothing wrong."""
+        rows = self.db.execute("PRAGMA integrity_check").fetchall()
+        return rows == [("ok",)]
