@@ -16,6 +16,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from .runlock import EXIT_LOCKED
+
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_INCOMPLETE = 0, 1, 2
@@ -30,7 +32,9 @@ class RunStatus:
 
     @property
     def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INCOMPLETE}[self.status]
+        codes = {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INCOMPLETE,
+                 "locked": EXIT_LOCKED}
+        return codes[self.status]
 
 
 def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | None) -> RunStatus:
@@ -48,8 +52,12 @@ def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | Non
     >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
     ...            "newszone/article/failed": 1}, ["recent"], "finished").status
     'incomplete'
+    >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
+    75
     """
     verdict = RunStatus()
+    if stats.get("newszone/locked"):
+        return RunStatus("locked", [stats["newszone/locked"]])
 
     def fail(reason: str) -> None:
         verdict.status = "failed"
@@ -73,7 +81,8 @@ def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | Non
         found = stats.get(f"newszone/board/{board}/articles", 0)
         total = stats.get(f"newszone/board/{board}/total")
         listed = stats.get(f"newszone/board/{board}/listed", 0)
-        if pages and not found and (total or listed):
+        known = stats.get(f"newszone/board/{board}/known", 0)
+        if pages and not found and not known and (total or listed):
             fail(f"board {board}: the listing says {total or listed} posts but no article was found")
     if finish_reason not in (None, "finished"):
         fail(f"the crawl ended early: {finish_reason}")
@@ -81,6 +90,7 @@ def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | Non
         ("newszone/article/failed", "article page(s) could not be fetched"),
         ("newszone/article/layout_error", "article page(s) did not look as expected"),
         ("newszone/dropped", "record(s) were dropped"),
+        ("newszone/store/failed", "record(s) could not be stored"),
     ):
         if stats.get(key):
             incomplete(f"{stats[key]} {what}")
@@ -109,18 +119,26 @@ class RunSummary:
         verdict = judge_run(values, boards, reason)
         stats.set_value("newszone/status", verdict.status)
         stats.set_value("newszone/exit_code", verdict.exit_code)
+        stats.set_value("newszone/reasons", list(verdict.reasons))
         per_board = ", ".join(
             f"{b} {values.get(f'newszone/board/{b}/articles', 0)}" for b in boards
         )
         logger.info(
-            "Run summary: %s articles (%s), %s records written, %s listing pages, %s dropped, "
-            "%s failed article pages",
+            "Run summary: %s articles fetched (%s); %s new, %s changed, %s unchanged, %s gone; "
+            "%s records written; %s listing pages, %s requests; %s dropped, %s failed",
             values.get("newszone/article/parsed", 0),
             per_board,
+            values.get("newszone/store/article/new", 0),
+            values.get("newszone/store/article/changed", 0),
+            values.get("newszone/store/article/unchanged", 0),
+            values.get("newszone/store/article/gone", 0),
             values.get("item_scraped_count", 0),
             values.get("newszone/listing/pages", 0),
+            values.get("downloader/request_count", 0),
             values.get("newszone/dropped", 0),
-            values.get("newszone/article/failed", 0) + values.get("newszone/article/layout_error", 0),
+            values.get("newszone/article/failed", 0)
+            + values.get("newszone/article/layout_error", 0)
+            + values.get("newszone/store/failed", 0),
         )
         for key, count in sorted(values.items()):
             if key.startswith("newszone/dropped/"):

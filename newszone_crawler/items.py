@@ -74,3 +74,12 @@ class Article:
     """sha256 (hex) over the normalized title, subtitles, body, authors and attachment URLs."""
     crawled_at: str | None = None
     """ISO 8601 UTC time of the fetch."""
+
+
+@dataclass
+class GoneNotice:
+    """A stored article that now answers 404 or 410: the archive marks it ``gone_at``."""
+
+    id: str
+    url: str
+    status: int

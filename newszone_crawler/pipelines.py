@@ -4,21 +4,32 @@
   counted under ``newszone/normalize/<field>/<outcome>``;
 * 200 :class:`ValidatePipeline` -- a record missing a required field is dropped with its
   reason, counted under ``newszone/dropped/<reason>`` and named in the run summary;
-* 300 :class:`DeduplicatePipeline` -- one record per article id within a run.
+* 300 :class:`DeduplicatePipeline` -- one record per article id within a run;
+* 400 :class:`StorePipeline` -- the cumulative SQLite archive (``exporters/sqlite_store.py``):
+  batched writes, ``new``/``changed``/``unchanged`` outcomes, ``gone_at`` for vanished
+  articles, the ``runs`` row; unchanged records stay out of the run's JSON lines file.
 
 The knowledge lives in ``normalize/``; these classes only wire it to the crawl and its stats.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
 
-from .items import Article
+from .exporters.sqlite_store import ArchiveStore
+from .items import Article, GoneNotice
 from .normalize.record import normalize_article
+from .runlock import RunLock
+
+logger = logging.getLogger(__name__)
 
 
 class _Pipeline:
@@ -78,6 +89,8 @@ class ValidatePipeline(_Pipeline):
         self.required = crawler.settings.getlist("NEWSZONE_REQUIRED_FIELDS")
 
     def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
         missing = missing_fields(item, self.required)
         if missing:
             for name in missing:
@@ -99,6 +112,8 @@ class DeduplicatePipeline(_Pipeline):
         self.seen: set[str] = set()
 
     def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
         key = ItemAdapter(item).get("id")
         if key in self.seen:
             self.count("id", "duplicate")
@@ -106,3 +121,139 @@ class DeduplicatePipeline(_Pipeline):
         self.seen.add(key)
         self.count("id", "unique")
         return item
+
+
+def utc_now() -> str:
+    """The current UTC time as the archive writes it."""
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def outcome_of(record_hash: str | None, stored: dict[str, Any] | None) -> str:
+    """``new``, ``changed`` or ``unchanged``, by the content hash alone (never the Hit counter).
+
+    >>> outcome_of("a", None), outcome_of("a", {"content_hash": "b"}), outcome_of("a", {"content_hash": "a"})
+    ('new', 'changed', 'unchanged')
+    """
+    if stored is None:
+        return "new"
+    return "unchanged" if stored.get("content_hash") == record_hash else "changed"
+
+
+class StorePipeline(_Pipeline):
+    """Write records to the cumulative SQLite archive, in batches, one run at a time.
+
+    Takes the archive's run lock when built; a second run while one is going gets no lock,
+    stores nothing and ends at once (the spider checks ``newszone/locked``). Each record's
+    outcome is decided from the archive's content hashes; unchanged records are dropped at
+    DEBUG level so the run's JSON lines file holds only new and changed ones.
+    """
+
+    name = "store"
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.path = settings.get("NEWSZONE_DB")
+        self.batch_size = settings.getint("NEWSZONE_DB_BATCH")
+        self.flush_seconds = settings.getfloat("NEWSZONE_DB_FLUSH_SECONDS")
+        self.lock = RunLock(f"{self.path}.lock")
+        self.store: ArchiveStore | None = None
+        self.batch: list[dict[str, Any]] = []
+        self.last_flush = time.monotonic()
+        self.hashes: dict[str, dict[str, Any]] = {}
+        if not self.lock.acquire():
+            holder = self.lock.holder() or {}
+            self.stats.set_value(
+                "newszone/locked",
+                f"another run (pid {holder.get('pid', '?')}, started {holder.get('started_at', '?')}) "
+                f"holds {self.lock.path}",
+            )
+            return
+        if self.lock.stale:
+            logger.warning("Took over the lock left by an earlier run: %s", self.lock.stale)
+        self.store = ArchiveStore.open(self.path)
+        self.hashes = self.store.state()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        if not crawler.settings.get("NEWSZONE_DB"):
+            raise NotConfigured("NEWSZONE_DB is empty: no SQLite archive")
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.store is None:
+            return
+        spider = self.crawler.spider
+        boards = [b["board_id"] for b in getattr(spider, "boards", {}).values()]
+        self.store.start_run(spider.run_id, getattr(spider, "mode", "full"), utc_now(), boards)
+
+    def process_item(self, item: Any) -> Any:
+        if self.store is None:
+            raise DropItem("the archive is locked by another run")
+        if isinstance(item, GoneNotice):
+            self.flush()
+            if self.store.mark_gone(item.id, utc_now()):
+                self.count("article", "gone")
+            raise DropItem(f"{item.id} is gone ({item.status})", log_level="DEBUG")
+        record = ItemAdapter(item).asdict()
+        outcome = outcome_of(record.get("content_hash"), self.hashes.get(record["id"]))
+        self.hashes[record["id"]] = {"content_hash": record.get("content_hash")}
+        self.batch.append(record)
+        self.count("article", outcome)
+        if len(self.batch) >= self.batch_size or (
+            time.monotonic() - self.last_flush >= self.flush_seconds
+        ):
+            self.flush()
+        if outcome == "unchanged":
+            raise DropItem(f"{record['id']} unchanged", log_level="DEBUG")
+        return item
+
+    def flush(self) -> None:
+        """Write the batch in one transaction; on failure nothing of it is stored (and nothing
+        stored before is touched): the records are counted as failed and the run incomplete."""
+        self.last_flush = time.monotonic()
+        if not self.batch or self.store is None:
+            return
+        batch, self.batch = self.batch, []
+        try:
+            self.store.store(batch, run_id=self.crawler.spider.run_id, now=utc_now())
+        except Exception:
+            self.stats.inc_value("newszone/store/failed", len(batch))
+            for record in batch:
+                self.hashes.pop(record["id"], None)
+            logger.exception("Could not store %d record(s); the archive is unchanged", len(batch))
+        else:
+            self.stats.inc_value("newszone/store/batches")
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """After the run summary decided the status: close the ``runs`` row and the archive."""
+        if self.store is None:
+            return
+        values = self.stats.get_stats()
+        counts = {
+            "new": values.get("newszone/store/article/new", 0),
+            "changed": values.get("newszone/store/article/changed", 0),
+            "unchanged": values.get("newszone/store/article/unchanged", 0),
+            "failed": values.get("newszone/article/failed", 0)
+            + values.get("newszone/article/layout_error", 0)
+            + values.get("newszone/store/failed", 0)
+            + values.get("newszone/dropped", 0),
+            "gone": values.get("newszone/store/article/gone", 0),
+            "pages": values.get("newszone/listing/pages", 0),
+            "requests": values.get("downloader/request_count", 0),
+        }
+        try:
+            self.store.finish_run(
+                spider.run_id,
+                utc_now(),
+                counts,
+                values.get("newszone/status", "failed"),
+                list(values.get("newszone/reasons", [])),
+            )
+        finally:
+            self.store.close()
+            self.lock.release()

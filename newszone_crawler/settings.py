@@ -47,6 +47,13 @@ NEWSZONE_BOARDS = {  # board key -> (boardId, menu id, name as the site shows it
 }
 NEWSZONE_DEMO_ARTICLES = 150  # articles the embedded demo site publishes with -a demo=1
 
+# --- Incremental runs and the archive ----------------------------------------------------------
+NEWSZONE_MODE = "incremental"  # default run mode: `incremental` fetches only new and recent articles; `full` everything
+NEWSZONE_RECHECK_DAYS = 7  # incremental runs re-fetch articles published in the last N days, to catch edits
+NEWSZONE_DB = "output/newszone.sqlite"  # the cumulative SQLite archive (empty: no archive, no incremental state)
+NEWSZONE_DB_BATCH = 100  # records written per transaction
+NEWSZONE_DB_FLUSH_SECONDS = 10.0  # a partial batch is written after this long, so a slow crawl keeps little in memory
+
 # --- Outputs ------------------------------------------------------------------------------------
 NEWSZONE_OUTPUT_DIR = "output"  # where runs write (relative to the working directory)
 # One JSON lines file per run, never overwriting an earlier run's file. Added to FEEDS only when
@@ -66,6 +73,7 @@ ITEM_PIPELINES = {
     "newszone_crawler.pipelines.NormalizePipeline": 100,
     "newszone_crawler.pipelines.ValidatePipeline": 200,
     "newszone_crawler.pipelines.DeduplicatePipeline": 300,
+    "newszone_crawler.pipelines.StorePipeline": 400,
 }
 NEWSZONE_REQUIRED_FIELDS = ["id", "url", "title", "published", "body"]  # dropped when missing (body: or a photo)
 

@@ -23,12 +23,16 @@ class CrawlResult:
     lines: list[str]
 
 
-def run_crawl(tmp_path: Path, *args: str, timeout: float = 300) -> CrawlResult:
-    """``scrapy crawl newszone ARGS -O tmp_path/items.jsonl`` from the project root."""
-    out = tmp_path / "items.jsonl"
+def run_crawl(
+    tmp_path: Path, *args: str, timeout: float = 300, out: str = "items.jsonl"
+) -> CrawlResult:
+    """``scrapy crawl newszone ARGS -O tmp_path/OUT`` from the project root, with the archive
+    in ``tmp_path/newszone.sqlite``."""
+    output = tmp_path / out
     env = dict(os.environ, PYTHONHASHSEED="0")
+    db = ["-s", f"NEWSZONE_DB={tmp_path / 'newszone.sqlite'}"]
     proc = subprocess.run(
-        [*SCRAPY, "crawl", "newszone", *args, "-O", str(out), "-s", "LOG_LEVEL=INFO"],
+        [*SCRAPY, "crawl", "newszone", *args, "-O", str(output), "-s", "LOG_LEVEL=INFO", *db],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -36,7 +40,7 @@ def run_crawl(tmp_path: Path, *args: str, timeout: float = 300) -> CrawlResult:
         timeout=timeout,
         check=False,
     )
-    lines = out.read_text("utf-8").splitlines() if out.exists() else []
+    lines = output.read_text("utf-8").splitlines() if output.exists() else []
     records = [json.loads(line) for line in lines]
     return CrawlResult(proc.returncode, proc.stderr + proc.stdout, records, lines)
 

@@ -386,6 +386,7 @@ def test_migrations_are_idempotent(fresh_db: sqlite_utils.Database) -> None:
         "m001_initial",
         "m002_full_text_search",
         "m003_warc_columns",
+        "m004_run_boards",
     ]
 
 
@@ -499,19 +500,21 @@ def test_iter_records_in_order(store: ArchiveStore) -> None:
 
 
 def test_runs(store: ArchiveStore) -> None:
-    store.start_run("run-1", "full", T1)
-    store.start_run("run-2", "incremental", T2)
+    store.start_run("run-1", "full", T1, boards=["O_47261"])
+    store.start_run("run-2", "incremental", T2, boards=["O_47317", "O_47261"])
     counts = {"new": 3, "changed": 1, "unchanged": 5, "failed": 0, "gone": 1, "pages": 4,
               "requests": 14}  # fmt: skip
     store.finish_run("run-1", T2, counts, "ok", [])
     store.finish_run("run-2", T3, {"new": 0, "failed": 2}, "failed", ["2 articles failed"])
     assert list(store.runs.rows) == [
         {"id": "run-1", "started_at": T1, "finished_at": T2, "mode": "full", **counts,
-         "status": "ok", "reasons": "[]"},
+         "status": "ok", "reasons": "[]", "boards": '["O_47261"]'},
         {"id": "run-2", "started_at": T2, "finished_at": T3, "mode": "incremental", "new": 0,
          "changed": None, "unchanged": None, "failed": 2, "gone": None, "pages": None,
-         "requests": None, "status": "failed", "reasons": '["2 articles failed"]'},
+         "requests": None, "status": "failed", "reasons": '["2 articles failed"]',
+         "boards": '["O_47261", "O_47317"]'},
     ]  # fmt: skip
+    assert store.boards_walked_ok() == {"O_47261"}
     with pytest.raises(ValueError, match="undeclared run counts"):
         store.finish_run("run-1", T2, {"skipped": 1}, "ok", [])
 

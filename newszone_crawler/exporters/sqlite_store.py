@@ -200,6 +200,13 @@ def m003_warc_columns(db: sqlite_utils.Database) -> None:
     articles.add_column("warc_offset", int)
 
 
+@MIGRATIONS()
+def m004_run_boards(db: sqlite_utils.Database) -> None:
+    """Which boards a run walked, so an incremental run knows whether the boards' older pages
+    were ever read to the end by a run that finished well."""
+    db.table("runs").add_column("boards", str)
+
+
 # -- pure helpers ----------------------------------------------------------------------------
 
 
@@ -473,10 +480,30 @@ class ArchiveStore:
 
     # -- runs ------------------------------------------------------------------------------
 
-    def start_run(self, run_id: str, mode: str, started_at: str) -> None:
-        """Open the ``runs`` row of a crawl."""
+    def start_run(
+        self, run_id: str, mode: str, started_at: str, boards: Iterable[str] = ()
+    ) -> None:
+        """Open the ``runs`` row of a crawl (``boards``: the board ids it walks)."""
+        row = {"id": run_id, "mode": mode, "started_at": started_at,
+               "boards": json.dumps(sorted(boards))}
         with self.db.atomic():
-            self.runs.upsert({"id": run_id, "mode": mode, "started_at": started_at}, pk="id")
+            self.runs.upsert(row, pk="id")
+
+    def boards_walked_ok(self) -> set[str]:
+        """Board ids that some finished run with status ``ok`` walked: their archive holds every
+        article the board listed then, so a later incremental run may stop at known pages."""
+        walked: set[str] = set()
+        for (boards,) in self.db.execute(
+            "SELECT boards FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL"
+        ):
+            walked.update(_loads(boards) or [])
+        return walked
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """``{id: {content_hash, published, board_id, url, gone_at}}`` of every stored article:
+        what an incremental crawl needs to decide what to fetch."""
+        sql = "SELECT id, content_hash, published, board_id, url, gone_at FROM articles"
+        return {row.pop("id"): row for row in self.db.query(sql)}
 
     def finish_run(
         self,
@@ -603,3 +630,24 @@ class ArchiveStore:
         """True when ``PRAGMA integrity_check`` finds nothing wrong."""
         rows = self.db.execute("PRAGMA integrity_check").fetchall()
         return rows == [("ok",)]
+
+
+@dataclass
+class CrawlState:
+    """What an incremental crawl needs from the archive, read once at its start."""
+
+    known: dict[str, dict[str, Any]]
+    """``{id: {content_hash, published, board_id, url, gone_at}}`` of every stored article."""
+    walked_ok: set[str]
+    """Board ids that a finished run with status ``ok`` walked."""
+
+
+def read_crawl_state(path: str | Path) -> CrawlState:
+    """The crawl state of the archive at ``path``; empty when there is no archive yet."""
+    if not Path(path).exists():
+        return CrawlState({}, set())
+    store = ArchiveStore.open(path)
+    try:
+        return CrawlState(store.state(), store.boards_walked_ok())
+    finally:
+        store.close()

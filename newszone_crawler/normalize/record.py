@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..items import Article
 from .attachments import normalize_attachments
@@ -15,10 +16,23 @@ from .text import clean_line, join_paragraphs, strip_deck_marker
 from .titles import recover_title
 
 
+def _site_relative(url: str | None) -> str | None:
+    """``/path?query`` of a URL.
+
+    >>> _site_relative("https://www.mnd.go.kr/user/boardList.action?command=download&fileSeq=1")
+    '/user/boardList.action?command=download&fileSeq=1'
+    """
+    if not url:
+        return url
+    return urlunsplit(urlsplit(url)._replace(scheme="", netloc="", fragment=""))
+
+
 def content_hash(item: Article) -> str:
     """sha256 (hex) over the normalized title, subtitles, body, authors and attachment URLs.
 
     The Hit counter and the fetch time are not part of it: they change on every visit.
+    Attachment URLs count by path and query, so crawling the same site under another scheme
+    or host name (http/https, with or without ``www.``, another demo port) changes nothing.
 
     >>> a = Article(title="T", subtitles=["s"], body="b", views=1, crawled_at="x")
     >>> b = Article(title="T", subtitles=["s"], body="b", views=2, crawled_at="y")
@@ -35,7 +49,7 @@ def content_hash(item: Article) -> str:
             {"name": a.get("name"), "email": a.get("email"), "role": a.get("role")}
             for a in item.authors or []
         ],
-        "attachments": [a.get("url") for a in item.attachments or []],
+        "attachments": [_site_relative(a.get("url")) for a in item.attachments or []],
     }
     data = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()

@@ -7,22 +7,29 @@ business; cleaning the record is the pipelines'.
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
+from ..exporters.sqlite_store import CrawlState, read_crawl_state
+from ..items import GoneNotice
 from ..normalize.dates import parse_date
 from ..parsing import PageLayoutError, article_url, listing_url, parse_article, parse_listing
 from ..parsing.record import raw_article
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
 
 LISTING_PRIORITY = 10  # listing pages first, so paging never waits behind article pages
+KOREA = timezone(timedelta(hours=9))  # the board's dates are Korea time
+MODES = ("incremental", "full")
+GONE_STATUSES = (404, 410)
 
 
 def is_loopback(url: str) -> bool:
@@ -49,8 +56,11 @@ class NewsZoneSpider(Spider):
 
     Arguments (``-a name=value``): ``base_url`` (site root), ``boards`` (comma-separated subset
     of the board keys, default all), ``start_url`` (one listing URL instead), ``demo=1`` (serve
-    and crawl the embedded demo site), ``demo_articles`` (its size), ``max_pages`` (listing
-    pages per board), ``since=YYYY-MM-DD`` (stop paging past that date).
+    and crawl the embedded demo site), ``demo_articles`` (its size), ``demo_edits``
+    (``K:REV,...``: the demo serves article K edited), ``max_pages`` (listing
+    pages per board), ``since=YYYY-MM-DD`` (stop paging past that date), ``mode``
+    (``incremental``: only new articles and those published in the last ``recheck_days``;
+    ``full``: every article), ``recheck_days``.
     """
 
     name = "newszone"
@@ -63,8 +73,11 @@ class NewsZoneSpider(Spider):
         start_url: str | None = None,
         demo: str | None = None,
         demo_articles: str | None = None,
+        demo_edits: str | None = None,
         max_pages: str | None = None,
         since: str | None = None,
+        mode: str | None = None,
+        recheck_days: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +86,11 @@ class NewsZoneSpider(Spider):
         self.start_url = start_url
         self.demo = _flag(demo)
         self.demo_articles = int(demo_articles) if demo_articles else None
+        # demo_edits=K:REV,...: the demo site serves article K in revision REV (an edit)
+        self.demo_edits = {
+            int(k): int(rev)
+            for k, _, rev in (part.partition(":") for part in (demo_edits or "").split(",") if part)
+        }
         self.max_pages = int(max_pages) if max_pages else None
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
@@ -82,8 +100,15 @@ class NewsZoneSpider(Spider):
             if parsed is None:
                 raise ValueError(f"since must be a date like 2024-01-31, not {since!r}")
             self.since = date.fromisoformat(parsed)
+        if mode is not None and mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self.mode_arg = mode
+        self.recheck_days_arg = int(recheck_days) if recheck_days is not None else None
         now = datetime.now(UTC)
         self.run_id = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+        self.state = CrawlState({}, set())
+        self.recheck_from: str | None = None
+        self.idle_pass_done = False
         self.seen: set[str] = set()
         self.pages_requested: dict[str, int] = {}
         self.demo_port: Any = None
@@ -104,6 +129,10 @@ class NewsZoneSpider(Spider):
         spider.boards = {k: all_boards[k] for k in keys}
         if spider.start_url:
             spider.base_url = site_root(spider.base_url_arg or spider.start_url)
+        spider.mode = spider.mode_arg or settings.get("NEWSZONE_MODE")
+        days = spider.recheck_days_arg
+        spider.recheck_days = settings.getint("NEWSZONE_RECHECK_DAYS") if days is None else days
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         if spider.demo_articles is None:
             spider.demo_articles = settings.getint("NEWSZONE_DEMO_ARTICLES")
         if not settings.getdict("FEEDS") and settings.get("NEWSZONE_JSONL"):
@@ -118,6 +147,19 @@ class NewsZoneSpider(Spider):
 
     async def start(self):  # type: ignore[override]
         """Start the demo site when asked, then request page 1 of each board's listing."""
+        locked = self.crawler.stats.get_value("newszone/locked")
+        if locked:
+            self.logger.error("Not crawling: %s", locked)
+            return
+        db = self.crawler.settings.get("NEWSZONE_DB")
+        if db:
+            self.state = read_crawl_state(db)
+        today = datetime.now(KOREA).date()
+        self.recheck_from = (today - timedelta(days=self.recheck_days)).isoformat()
+        self.logger.info(
+            "Mode %s: %d articles in the archive; re-checking those published since %s",
+            self.mode, len(self.state.known), self.recheck_from,
+        )
         if self.demo:
             self.base_url = self._start_demo_site()
         if self.start_url:
@@ -133,7 +175,7 @@ class NewsZoneSpider(Spider):
 
         from ..demo_site import DemoSite, listen
 
-        self.demo_site = DemoSite(articles=self.demo_articles or 150)
+        self.demo_site = DemoSite(articles=self.demo_articles or 150, edits=self.demo_edits)
         self.demo_port = listen(self.demo_site, port=0, interface="127.0.0.1")
         root = f"http://127.0.0.1:{self.demo_port.getHost().port}"
         self.logger.info("Demo site with %d articles serving at %s", self.demo_articles, root)
@@ -177,6 +219,7 @@ class NewsZoneSpider(Spider):
         board = self.boards[board_key]
         menu_id = url_query_parameter(response.url, "id") or board["menu_id"]
         site_id = url_query_parameter(response.url, "siteId") or self.site_id
+        incremental = self.mode == "incremental"
         past_since = False
         for entry in listing.entries:
             published = parse_date(entry.date_raw)
@@ -188,25 +231,77 @@ class NewsZoneSpider(Spider):
                 stats.inc_value("newszone/article/duplicate_link")
                 continue
             self.seen.add(entry.board_seq)
+            if incremental and self._settled(entry.board_seq):
+                stats.inc_value(f"newszone/board/{board_key}/known")
+                continue
             url = article_url(self.base_url, entry.board_id, entry.board_seq, menu_id, site_id)
-            yield Request(
-                url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"board_key": board_key, "board_seq": entry.board_seq,
-                           "board_id": entry.board_id},
-            )
+            yield self._article_request(url, board_key, entry.board_seq, entry.board_id)
         if not listing.articles or past_since:
             return
-        # Read ahead to the last page the paging block names (pages load in parallel); with
-        # `since`, page by page so paging stops at the first page past that date. Past the
-        # last page the board answers an empty listing, which ends the walk.
-        last = page + 1 if self.since else max(listing.last_page or page, page + 1)
+        if incremental and board["board_id"] in self.state.walked_ok:
+            # The archive holds the board as a finished run saw it: page on only while a page
+            # still shows something new or due for a re-check (pinned notice not counted).
+            if all(self._settled(e.board_seq) for e in listing.articles):
+                stats.inc_value("newszone/listing/stopped_at_known")
+                return
+            last = page + 1
+        else:
+            # Read ahead to the last page the paging block names (pages load in parallel);
+            # with `since`, page by page so paging stops at the first page past that date.
+            # Past the last page the board answers an empty listing, which ends the walk.
+            last = page + 1 if self.since else max(listing.last_page or page, page + 1)
         last = min(last, self.max_pages or last)
         first_new = self.pages_requested.get(board_key, page) + 1
         for number in range(first_new, last + 1):
             yield self._listing_request(with_page(response.url, number), board_key, number)
         self.pages_requested[board_key] = max(self.pages_requested.get(board_key, 0), last)
+
+    def _settled(self, board_seq: str) -> bool:
+        """Stored already and not published recently enough to be re-checked for edits."""
+        row = self.state.known.get(board_seq)
+        if row is None:
+            return False
+        published = row.get("published")
+        return not (published and self.recheck_from and published >= self.recheck_from)
+
+    def _article_request(
+        self, url: str, board_key: str, board_seq: str, board_id: str, **meta: Any
+    ) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"board_key": board_key, "board_seq": board_seq, "board_id": board_id},
+            meta=meta,
+        )
+
+    # --- after the listings: stored articles no listing showed ---------------------------------
+
+    def spider_idle(self) -> None:
+        """Once the listings are walked, fetch stored articles that no listing showed but that
+        are due a look (full mode over whole boards: all; incremental: recent ones). One that
+        now answers 404/410 is marked gone; nothing is deleted."""
+        if self.idle_pass_done or self.crawler.stats.get_value("newszone/locked"):
+            return
+        self.idle_pass_done = True
+        whole_walk = not (self.max_pages or self.since or self.start_url)
+        by_board_id = {b["board_id"]: key for key, b in self.boards.items()}
+        requests = []
+        for seq, row in self.state.known.items():
+            key = by_board_id.get(row.get("board_id") or "")
+            if key is None or seq in self.seen or row.get("gone_at") or not row.get("url"):
+                continue
+            if self.mode == "full" and whole_walk or not self._settled(seq):
+                self.seen.add(seq)
+                url = canonical_article_url(row["url"], self.base_url)
+                requests.append(self._article_request(url, key, seq, row["board_id"], unlisted=True))
+        if not requests:
+            return
+        self.logger.info("Checking %d stored article(s) that no listing showed", len(requests))
+        self.crawler.stats.inc_value("newszone/article/unlisted_checked", len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
     def listing_failed(self, failure: Failure):
         """A listing page could not be fetched: counted; the run summary fails the run."""
@@ -236,6 +331,18 @@ class NewsZoneSpider(Spider):
         )
 
     def article_failed(self, failure: Failure):
-        """An article could not be fetched: counted and logged; the run is then incomplete."""
+        """An article could not be fetched: counted and logged; the run is then incomplete.
+
+        A stored article that answers 404 or 410 is not a failure: it is gone from the site,
+        and the archive marks it so (keeping everything it stored)."""
+        request = failure.request
+        seq = request.cb_kwargs.get("board_seq")
+        if failure.check(HttpError) and seq in self.state.known:
+            status = failure.value.response.status
+            if status in GONE_STATUSES:
+                self.crawler.stats.inc_value("newszone/article/gone")
+                self.logger.info("Stored article %s is gone (%s): %s", seq, status, request.url)
+                yield GoneNotice(id=seq, url=request.url, status=status)
+                return
         self.crawler.stats.inc_value("newszone/article/failed")
         self.logger.error("Article failed: %s (%s)", failure.request.url, failure.getErrorMessage())
