@@ -9,9 +9,8 @@ NEWSPIDER_MODULE = "newszone_crawler.spiders"  # where `scrapy genspider` would 
 COMMANDS_MODULE = "newszone_crawler.commands"  # our `crawl` sets a non-zero exit on a failed run
 
 # --- Politeness towards the real site (runs against loopback override these, see below) -------
-USER_AGENT = (
-    "newszone-crawler/0.1 (+https://github.com/newszone-crawler/newszone-crawler; archiving)"
-)  # names the project and where to read about it
+# names the project and where to read about it
+USER_AGENT = "newszone-crawler/0.1 (+https://github.com/newszone-crawler/newszone-crawler)"
 ROBOTSTXT_OBEY = True  # honour the site's robots.txt
 CONCURRENT_REQUESTS = 16  # global cap on requests in flight
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # at most two requests in flight to www.mnd.go.kr
@@ -58,8 +57,8 @@ NEWSZONE_DB_FLUSH_SECONDS = 10.0  # a partial batch is written after this long, 
 NEWSZONE_OUTPUT_DIR = "output"  # where runs write (relative to the working directory)
 # One JSON lines file per run, never overwriting an earlier run's file. Added to FEEDS only when
 # the command line names no feed of its own (-o/-O), so `-O file.jsonl` works as usual.
-NEWSZONE_JSONL = "output/items/newszone-%(run_id)s.jsonl"
-NEWSZONE_JSONL_OPTIONS = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}
+NEWSZONE_JSONL = "output/items/newszone-%(run_id)s.jsonl"  # the run's file (UTC start time)
+NEWSZONE_JSONL_OPTIONS = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}  # its feed options
 FEED_EXPORT_ENCODING = "utf-8"  # keep Korean text readable in the JSON lines
 FEED_EXPORT_FIELDS = [  # the record's keys, in record.md's order
     "id", "board_id", "url", "fetched_url", "section", "board", "title", "title_raw",

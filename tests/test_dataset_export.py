@@ -152,3 +152,29 @@ def test_datapackage_needs_the_data_inside(tmp_path: Path) -> None:
     (tmp_path / "articles.jsonl").write_text("", "utf-8")
     with pytest.raises(ValueError, match="is not inside"):
         write_datapackage(tmp_path / "articles.jsonl", tmp_path / "package")
+
+
+def test_export_command_writes_a_valid_package(tmp_path: Path) -> None:
+    """`python -m newszone_crawler export` over a real archive: every article, a valid package."""
+    import subprocess
+    import sys
+
+    import frictionless
+
+    db = tmp_path / "archive.sqlite"
+    store = ArchiveStore.open(db)
+    store.store([make_record(n) for n in range(1, 6)], "run-1", "2026-01-01T00:00:00Z")
+    store.close()
+    out = tmp_path / "dataset" / "newszone.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "newszone_crawler", "export", "--jsonl", str(out), "--db", str(db)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(out.read_text("utf-8").splitlines()) == 5
+    assert out.stat().st_mode & 0o044  # readable by others: it is meant to be published
+    assert frictionless.validate(str(out.parent / "datapackage.json")).valid
+    missing = subprocess.run(
+        [sys.executable, "-m", "newszone_crawler", "export", "--jsonl", str(out),
+         "--db", str(tmp_path / "none.sqlite")], capture_output=True, text=True, check=False)
+    assert missing.returncode == 1 and "no archive" in missing.stderr

@@ -117,6 +117,12 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
 )
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def export_jsonl(store: ArchiveStore, path: str | Path) -> int:
     """Write every archived article to ``path`` as JSON lines (UTF-8, one record a line, keys as
     in :data:`RECORD_FIELDS`); return the count. The file is written beside ``path`` and renamed
@@ -131,6 +137,7 @@ def export_jsonl(store: ArchiveStore, path: str | Path) -> int:
             for record in store.iter_records():
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
+        os.chmod(tmp_name, 0o666 & ~_umask())  # a published file, not mkstemp's private 0600
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
