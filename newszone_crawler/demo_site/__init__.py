@@ -165,7 +165,111 @@ Page level:
   ``Content-Type: text/html; charset=utf-8``.
 - ``date:dashes`` - ``YYYY-MM-DD`` for ``j % 8 == 6`` (R 10, 23); else ``date:dots``.
 
-``faults`` (a dict) is accepted and stored for later fault modes; none exist yet.
+Fault modes
+-----------
+``DemoSite(faults={...})`` (or ``--faults JSON`` standalone, ``@file`` for a file)
+switches misbehaviours on for that site, each keyed as below (an unknown key or a bad
+value raises ``ValueError``; ``faults={}`` is the faultless site, byte for byte).  All
+are deterministic (counted per URL or per request, no clock, no randomness) and bounded;
+``site.faults_served`` counts the faulty answers per key; affected articles get
+``fault:<key>`` tags in ``quirks(k)``.  Code: :mod:`.faults`.
+
+Selectors (what a fault hits): an article's ``k`` (``5`` or ``"5"``) or id
+(``"O_110022"``) - its article page; ``"<article>/<fileSeq>"`` (``"O_110022/1"``) or
+``"<article>/*"`` - its download(s); ``"listing"``, ``"article"``, ``"download"``,
+``"image"`` - every request of that kind; ``"*"`` - every listing, article, download
+and image request.  The most specific selector wins.  Requests that are 404 anyway,
+``/robots.txt`` and ``/`` are never faulted.  A fault value is a dict ``{selector:
+value}`` or a list of selectors (each getting the default, or the listed choices in
+turn: the i-th selector gets choice ``i % n``); ``{selector: true}`` for the on/off ones
+(``maintenance``, ``empty_200``, ``hostile_markup``).  "Per URL" counts by path + raw query,
+so another parameter order is another URL.  First match in this order answers:
+
+- ``gone``: ``{selector: 404 | 410}`` (list: 410) - the site's 404 page or a
+  ``410 Gone`` page.  Listings still list the article.
+- ``unavailable``: ``{selector: K}`` (list: 1), e.g. ``{"*": 2}`` - ``503`` the first K
+  times per URL, then the normal answer.
+- ``rate_limit``: ``{selector: N}`` or ``{selector: {"retry_after": N, "times": T}}``
+  (list: N=1, T=1) - ``429`` with ``Retry-After: N`` (``retry_after``) the first T
+  times per URL.
+- ``redirect_loop``: ``{selector: "cycle" | "hop"}`` (list: ``"cycle"``), articles and
+  downloads - ``302`` forever.  ``cycle``: to the next concrete selector of the
+  ``cycle`` ones, in the order given (``Location`` = its canonical article or download
+  URL), or to the very same URL when it is alone (or a kind/``*``): the URLs repeat.
+  ``hop``: to the requested URL with ``&hop=<n+1>``: never the same URL twice.
+- ``bad_redirects``: ``{selector: name}`` (list: the names in turn) - ``302`` to
+  ``file`` ``file:///etc/passwd``, ``data``
+  ``data:text/html,%3Cscript%3Ealert(1)%3C%2Fscript%3E``, ``ftp``
+  ``ftp://127.0.0.1/x``, ``loopback_port`` ``http://127.0.0.1:1/x``, ``private_10``
+  ``http://10.0.0.1/``, ``private_192`` ``http://192.168.1.1/``, ``link_local``
+  ``http://169.254.169.254/latest/meta-data/``, ``other_host`` ``http://example.com/``
+  (``faults.BAD_URLS``).  The name ``links`` (articles only) instead serves the page with
+  one extra image per destination (``<img src=...>`` plus a caption paragraph ``Linked
+  image (<name>)``, before the byline) and one extra File entry per destination
+  (``<name>.pdf`` linking there, after the others).  A crawler must fetch none of them:
+  the truth's ``images`` and ``attachments`` leave them out (their captions too).
+- ``maintenance``: list of selectors - ``200`` with a "Service maintenance" page (no
+  ``div.post_content``) in place of the page or file.
+- ``empty_200``: list of selectors - ``200`` with an empty body (downloads and images keep
+  their ``Content-Type``/``Content-Disposition``).
+- ``bombs``: ``{selector: "gzip" | "br" | "length"}`` (list: in turn) - ``gzip``:
+  ``Content-Encoding: gzip``, about 1 MB expanding to 1 GiB of zeros; ``br``: the same
+  with brotli (about 200 KB; the ``brotli`` module is used if installed, else the fault
+  is skipped - the normal answer, counted as ``bombs:br_skipped``); ``length``:
+  ``Content-Length: 10737418240`` (10 GiB) with the first 1024 bytes of the real answer,
+  then the connection is aborted.  Bombs are built on first use and cached.
+- otherwise the normal answer, changed by the content faults below, then by the wire
+  faults ``drop_mid_body`` and ``stall``.
+
+Content faults (they change the page, and the truth where a crawler can see it):
+
+- ``charsets``: ``{article selector: label}`` (list: ``utf-7``, ``base64``,
+  ``x-unknown-charset`` in turn) - the page declares ``charset=<label>`` in both
+  ``Content-Type`` and ``<meta http-equiv="Content-Type">``.  ``utf-7`` pages are really
+  UTF-7 bytes (a decoder honouring the label reads the true text; Scrapy/w3lib do not
+  honour it and fall back to cp1252, where non-ASCII text shows as ``+IBw-`` runs); any
+  other label (``base64`` is a Python codec but no text encoding, so
+  ``bytes.decode("base64")`` raises ``LookupError``; ``x-unknown-charset`` is unknown)
+  sends UTF-8 bytes.  Truth unchanged.
+- ``hostile_markup``: list of article selectors - the title gets the prefix
+  ``<script>alert(1)</script> <img src=x onerror=alert(1)> `` as text (escaped; listing,
+  header, headline and neighbours' Prev/Next links alike; the header/listing cut is
+  re-applied), the first caption (if any) gets `` <img src=x onerror=alert(1)>`` and a NUL, a
+  paragraph with markup as text, a NUL and a lone surrogate follows the last body
+  paragraph, and then a live ``<script>`` element (whose string holds ``<p>`` markup)
+  sits inside ``div.post_content``.  NUL is sent as ``&#0;`` and the surrogate as
+  ``&#xD800;``, so the bytes stay valid UTF-8 (or EUC-KR); an HTML parser reads both as
+  U+FFFD, which is what the truth holds.  The truth's title, body and caption carry the
+  markup as literal text; the live script is in neither body nor truth.
+- ``hostile_filenames``: ``{download selector: kind}`` (an article selector means all its
+  files; list: the kinds in turn) - the download's ``Content-Disposition`` becomes
+  ``dotdot`` ``filename="../../etc/passwd"``, ``absolute`` ``filename="/etc/passwd"``,
+  ``backslash`` ``filename="..\\\\..\\\\x"`` (a quoted-string meaning ``..\\..\\x``),
+  ``nul`` ``filename="report.pdf<NUL>.exe"`` (a raw NUL byte) plus
+  ``filename*=UTF-8''report.pdf%00.exe``, ``long`` a 300-byte ``AAA...A.pdf``, or
+  ``rfc5987`` ``filename="passwd"; filename*=UTF-8''%2e%2e%2fetc%2fpasswd``
+  (``faults.FILENAME_KINDS``).  The page still shows the real name; truth unchanged.
+
+Wire faults (:class:`Response` carries them; ``handle``/``get`` return the whole body):
+
+- ``drop_mid_body``: ``{selector: T}`` (list: 1) - the first T times per URL, the server
+  declares the full ``Content-Length``, sends half the body (``response.abort_after``),
+  waits until it is flushed, and aborts the connection.
+- ``stall``: ``{selector: S}`` (every time) or ``{selector: {"seconds": S, "times": T}}``
+  (list: 10 s) - the answer waits S seconds (at most 600; ``response.delay``) in
+  ``reactor.callLater``: the server keeps answering other requests meanwhile.
+
+Catalogue fault:
+
+- ``churn``: ``{"publish_every": n, "publish_limit": m, "delete": [articles],
+  "delete_after": d}`` (all optional) - ``publish_every``: every n-th listing request (of
+  a known board, whatever the answer) publishes one more article once it is answered
+  (``articles`` + 1; ``publish_limit``: at most m times, default unlimited up to
+  20,000), so a crawl paging a board sees articles shift down (the boundary article comes
+  twice); ``delete_after``: after d listing requests (default 1) the ``delete``
+  articles leave the listings (the row numbers close up, ``Total`` shrinks, Prev/Next
+  skip them) and their pages, files and images answer 404.  ``ids()``, ``all_ids()``, ``count()``,
+  ``iter_truth()`` follow; ``deleted_ids()`` names them; ``truth(k)`` still answers.
 """
 
 from .content import BOARDS, MAX_ARTICLES, Board

@@ -2,13 +2,17 @@
 
 Prints the site's URL (with the port actually bound, so ``--port 0`` is usable from
 scripts: the first line is ``Serving ... at http://127.0.0.1:PORT/``) and serves until
-interrupted.
+interrupted.  ``--faults JSON`` switches fault modes on (the ``faults`` dict of
+:class:`.site.DemoSite` as a JSON object, or ``@path`` of a file holding one), e.g.
+``--faults '{"unavailable": {"*": 2}, "gone": {"O_110005": 410}}'``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from .content import BOARDS, MAX_ARTICLES
@@ -26,20 +30,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--articles", type=int, default=150, help=f"published articles (0..{MAX_ARTICLES})"
     )
+    parser.add_argument(
+        "--faults",
+        metavar="JSON",
+        default=None,
+        help="fault modes: a JSON object (or @file), keys as in the package docstring",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.articles <= MAX_ARTICLES:
         parser.error(f"--articles must be between 0 and {MAX_ARTICLES}")
+    faults: dict[str, Any] = {}
+    if args.faults:
+        text = args.faults
+        try:
+            if text.startswith("@"):
+                text = Path(text[1:]).read_text(encoding="utf-8")
+            faults = json.loads(text)
+        except (OSError, ValueError) as error:
+            parser.error(f"--faults: {error}")
+        if not isinstance(faults, dict):
+            parser.error("--faults must be a JSON object")
+    try:
+        site = DemoSite(args.articles, faults=faults)
+    except ValueError as error:
+        parser.error(f"--faults: {error}")
 
     from twisted.internet import reactor as default_reactor
 
     from .server import listen
 
-    site = DemoSite(args.articles)
     reactor: Any = default_reactor  # mypy misreads zope-interface methods
     listen(site, args.port, args.interface)
     print(f"Serving News Zone demo site ({args.articles} articles) at {site.base_url}/", flush=True)
     for key, board in BOARDS.items():
         print(f"  {board.name}: {site.listing_url(key)}", flush=True)
+    if faults:
+        print(f"  Faults: {', '.join(sorted(faults))}", flush=True)
     reactor.run()
     return 0
 

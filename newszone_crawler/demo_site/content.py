@@ -452,7 +452,16 @@ def article_meta(k: int) -> Meta:
 
 
 BlockKind = Literal[
-    "headline", "korean", "spacer", "deck", "image", "caption", "para", "byline", "copyright"
+    "headline",
+    "korean",
+    "spacer",
+    "deck",
+    "image",
+    "caption",
+    "para",
+    "byline",
+    "copyright",
+    "raw",
 ]
 
 
@@ -462,7 +471,8 @@ class Block:
 
     ``text`` is plain text (escaped by the renderer); ``lead`` and ``trail`` are raw
     HTML put around it (``&nbsp;`` runs, spaces); ``lines`` holds the ``<br>``-separated
-    lines of a deck block; ``src`` the path of an image.
+    lines of a deck block; ``src`` the path of an image.  A ``raw`` block (only made by
+    fault modes, :mod:`.faults`) is its ``lead``, raw HTML, and is not a ``<p>``.
     """
 
     kind: BlockKind
@@ -490,17 +500,21 @@ class StoredFile:
         return f"({self.size / 1024:.1f}KB)"
 
 
-FileHref = Literal["direct", "jsdown", "none", "void"]
+FileHref = Literal["direct", "jsdown", "none", "void", "url"]
 
 
 @dataclass(frozen=True, slots=True)
 class FileLink:
-    """One ``li`` of the File block, as shown: placeholder or real file."""
+    """One ``li`` of the File block, as shown: placeholder or real file.
+
+    ``href="url"`` (only made by fault modes) links to ``url`` as it is.
+    """
 
     label: str
     href: FileHref
     file_seq: int | None = None
     size_raw: str | None = None
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

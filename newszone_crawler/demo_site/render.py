@@ -8,6 +8,7 @@ counter) and :data:`PAGE_SLOT` (the ``page`` the article was opened from).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -20,8 +21,25 @@ PAGE_SIZE = 10
 PAGING_BLOCK = 10
 
 
+_UNENCODABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _char_ref(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return "&#0;" if code == 0 else f"&#x{code:X};"
+
+
 def _text(value: str) -> str:
-    return escape(value, quote=False)
+    """Escape text for HTML; NUL and lone surrogates (which no encoding can carry, and
+    which only fault modes put in text) become ``&#0;`` / ``&#xD800;`` references.
+
+    >>> _text("a <b> & \\x00 \\ud800")
+    'a &lt;b&gt; &amp; &#0; &#xD800;'
+    """
+    escaped = escape(value, quote=False)
+    if _UNENCODABLE.search(escaped):
+        return _UNENCODABLE.sub(_char_ref, escaped)
+    return escaped
 
 
 def listing_href(board: Board, page: int | None = None, *, amp: str = "&amp;") -> str:
@@ -160,6 +178,8 @@ def _block(article: Article, index: int) -> str:
         return f'<p style="text-align:center"><img src="{block.src}" alt=""></p>'
     if kind == "caption":
         return f'<p style="text-align:center">{_text(block.text)}{block.trail}</p>'
+    if kind == "raw":
+        return block.lead
     return f"<p>{block.lead}{_text(block.text)}{block.trail}</p>"
 
 
@@ -169,6 +189,8 @@ def _file_item(article: Article, link: FileLink) -> str:
         href = "#none"
     elif link.href == "void":
         href = "javascript:void(0)"
+    elif link.href == "url":
+        href = escape(link.url)
     elif link.href == "jsdown":
         href = f"javascript:jf_fileDown('{meta.board.board_id}','{meta.seq}','{link.file_seq}');"
     else:
@@ -231,6 +253,26 @@ def not_found_page() -> str:
     """Body of a 404 answer."""
     contents = "<h2>404 Not Found</h2>\n<p>The requested page or post does not exist.</p>"
     return _page("404 Not Found", None, contents, "utf-8", "1")
+
+
+def status_page(title: str, message: str) -> str:
+    """Body of an error answer of a fault mode (``503 Service Unavailable``...).
+
+    >>> "<h2>410 Gone</h2>" in status_page("410 Gone", "Deleted.")
+    True
+    """
+    contents = f"<h2>{_text(title)}</h2>\n<p>{_text(message)}</p>"
+    return _page(title, None, contents, "utf-8", "1")
+
+
+def maintenance_page() -> str:
+    """The "Service maintenance" notice some faults serve (200) instead of a page."""
+    contents = (
+        '<div class="maintenance">\n<h2>Service maintenance</h2>\n'
+        "<p>The service is temporarily unavailable for scheduled maintenance."
+        " Please try again later.</p>\n</div>"
+    )
+    return _page("Service maintenance | Ministry of National Defense", None, contents, "utf-8", "1")
 
 
 ROBOTS_TXT = """\
