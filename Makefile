@@ -16,8 +16,17 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/scrapy crawl newszone -a demo=1
 
-test: install
-	$(BIN)/python -m pytest
+# pywb (test-only: it replays a crawl's WARC) lives in its own venv: its dependency brotlipy
+# would shadow the brotli module Scrapy decompresses with.
+PYWB_VENV ?= .venv-pywb
+
+$(PYWB_VENV)/.installed:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet "pywb==2.10.0"
+	touch $@
+
+test: install $(PYWB_VENV)/.installed
+	PYWB_BIN=$(abspath $(PYWB_VENV))/bin $(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(PYWB_VENV) build *.egg-info .pytest_cache

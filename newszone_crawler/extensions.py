@@ -8,15 +8,21 @@ logged as one line with its reasons and left in the stats for the ``crawl`` comm
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from .exporters.warc import sha256_file
 from .runlock import EXIT_LOCKED
+from .signals import output_written
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,10 @@ def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | Non
     'incomplete'
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
+    >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
+    ...            "newszone/files/failed": 3, "newszone/files/failed/too_large": 1},
+    ...           ["recent"], "finished").reasons
+    ['2 attachment file(s) could not be downloaded (the next run tries again)']
     """
     verdict = RunStatus()
     if stats.get("newszone/locked"):
@@ -86,6 +96,11 @@ def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | Non
             fail(f"board {board}: the listing says {total or listed} posts but no article was found")
     if finish_reason not in (None, "finished"):
         fail(f"the crawl ended early: {finish_reason}")
+    files_failed = stats.get("newszone/files/failed", 0) - stats.get(
+        "newszone/files/failed/too_large", 0
+    )
+    if files_failed:
+        incomplete(f"{files_failed} attachment file(s) could not be downloaded (the next run tries again)")
     for key, what in (
         ("newszone/article/failed", "article page(s) could not be fetched"),
         ("newszone/article/layout_error", "article page(s) did not look as expected"),
@@ -147,3 +162,61 @@ class RunSummary:
             logger.info("Run status: ok")
         else:
             logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))
+
+
+class RunManifest:
+    """Write ``<NEWSZONE_MANIFEST_DIR>/<run id>.json``: every file the run wrote (WARC files,
+    their CDXJ indexes, the WACZ, the JSON lines feed, attachment files) with size and sha256.
+
+    Components announce files with the ``output_written`` signal; feeds are taken from
+    ``feed_slot_closed``. The manifest is written when the engine has stopped, after the feeds
+    are closed, to a temporary name and renamed.
+    """
+
+    def __init__(self, crawler: Crawler, directory: str) -> None:
+        self.crawler = crawler
+        self.directory = Path(directory)
+        self.paths: list[Path] = []
+        crawler.signals.connect(self.output_written, signal=output_written)
+        crawler.signals.connect(self.feed_slot_closed, signal=signals.feed_slot_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunManifest:
+        directory = crawler.settings.get("NEWSZONE_MANIFEST_DIR")
+        if not directory:
+            raise NotConfigured("NEWSZONE_MANIFEST_DIR is empty")
+        return cls(crawler, directory)
+
+    def output_written(self, path: Path) -> None:
+        self.paths.append(Path(path))
+
+    def feed_slot_closed(self, slot: Any) -> None:
+        uri = getattr(slot, "uri", "")
+        path = Path(uri.removeprefix("file://")) if "://" not in uri or uri.startswith("file://") else None
+        if path is not None and path.exists():
+            self.paths.append(path)
+
+    def engine_stopped(self) -> None:
+        spider = self.crawler.spider
+        if self.crawler.stats.get_value("newszone/locked") or spider is None:
+            return
+        run_id = getattr(spider, "run_id", "run")
+        entries = []
+        for path in dict.fromkeys(self.paths):
+            if path.exists():
+                entries.append(
+                    {"path": str(path), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+                )
+        manifest = {
+            "run_id": run_id,
+            "status": self.crawler.stats.get_value("newszone/status"),
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": entries,
+        }
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / f"{run_id}.json"
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        os.replace(tmp, target)
+        logger.info("Manifest: %d files listed in %s", len(entries), target)

@@ -16,6 +16,18 @@ from .normalize.bylines import Author
 from .normalize.copyright import Copyright
 
 
+class StoredAttachment(Attachment, total=False):
+    """An attachment once its file was downloaded (``files.AttachmentFilesPipeline``)."""
+
+    sha256: str | None
+    bytes: int | None
+    content_type: str | None
+    path: str | None
+    status: str | None
+    error: str | None
+    server_name: str | None
+
+
 class Image(TypedDict):
     """A photo of the post: absolute URL and the caption shown under it (or None)."""
 
@@ -64,7 +76,7 @@ class Article:
     """``{holder, year, text}`` or None."""
     copyright_raw: str | None = None
     """The copyright line exactly as shown."""
-    attachments: list[Attachment] = field(default_factory=list)
+    attachments: list[StoredAttachment] = field(default_factory=list)
     """``[{name, url, size_raw}]``: real files only, absolute, de-duplicated by URL, page order."""
     files_raw: list[dict[str, Any]] = field(default_factory=list)
     """The File block's entries as shown: ``[{name, href, onclick, size_raw}]``."""
@@ -74,6 +86,12 @@ class Article:
     """sha256 (hex) over the normalized title, subtitles, body, authors and attachment URLs."""
     crawled_at: str | None = None
     """ISO 8601 UTC time of the fetch."""
+    warc_file: str | None = None
+    """The WARC file holding this article's capture (archive only, not in the JSON lines)."""
+    warc_record_id: str | None = None
+    """The WARC-Record-ID of the capture's response record."""
+    warc_offset: int | None = None
+    """Byte offset of that record in the WARC file."""
 
 
 @dataclass

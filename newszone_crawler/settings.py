@@ -53,8 +53,16 @@ NEWSZONE_DB = "output/newszone.sqlite"  # the cumulative SQLite archive (empty: 
 NEWSZONE_DB_BATCH = 100  # records written per transaction
 NEWSZONE_DB_FLUSH_SECONDS = 10.0  # a partial batch is written after this long, so a slow crawl keeps little in memory
 
+# --- Downstream archiving: attachment files and WARC capture -------------------------------------
+NEWSZONE_FILES_ENABLED = True  # download every attachment into FILES_STORE, with sha256 and size
+FILES_STORE = "output/files"  # where attachment files are kept, under paths made from a hash
+NEWSZONE_FILES_MAXSIZE = 200 * 1024 * 1024  # bytes; a larger attachment is not downloaded (recorded as failed)
+NEWSZONE_WARC_ENABLED = True  # write every HTTP response as WARC request/response records
+NEWSZONE_WARC_DIR = "output/warc"  # WARC files, with a CDXJ index each, and a WACZ per run
+NEWSZONE_WARC_MAX_SIZE = 1024 * 1024 * 1024  # bytes; a WARC file rolls over to the next past this
+NEWSZONE_MANIFEST_DIR = "output/manifests"  # a manifest per run: every file written, with its sha256
+
 # --- Outputs ------------------------------------------------------------------------------------
-NEWSZONE_OUTPUT_DIR = "output"  # where runs write (relative to the working directory)
 # One JSON lines file per run, never overwriting an earlier run's file. Added to FEEDS only when
 # the command line names no feed of its own (-o/-O), so `-O file.jsonl` works as usual.
 NEWSZONE_JSONL = "output/items/newszone-%(run_id)s.jsonl"  # the run's file (UTC start time)
@@ -72,6 +80,7 @@ ITEM_PIPELINES = {
     "newszone_crawler.pipelines.NormalizePipeline": 100,
     "newszone_crawler.pipelines.ValidatePipeline": 200,
     "newszone_crawler.pipelines.DeduplicatePipeline": 300,
+    "newszone_crawler.files.AttachmentFilesPipeline": 350,
     "newszone_crawler.pipelines.StorePipeline": 400,
 }
 NEWSZONE_REQUIRED_FIELDS = ["id", "url", "title", "published", "body"]  # dropped when missing (body: or a photo)
@@ -79,7 +88,13 @@ NEWSZONE_REQUIRED_FIELDS = ["id", "url", "title", "published", "body"]  # droppe
 # --- Extensions ---------------------------------------------------------------------------------
 EXTENSIONS = {
     "newszone_crawler.extensions.RunSummary": 500,  # end-of-run summary and exit status
+    "newszone_crawler.extensions.RunManifest": 510,  # every file the run wrote, with sha256
 }
+DOWNLOADER_MIDDLEWARES = {  # ours, beside Scrapy's own
+    "newszone_crawler.middlewares.DataLossRetryMiddleware": 940,  # retry responses cut short
+    "newszone_crawler.middlewares.WarcCaptureMiddleware": 950,  # WARC of every response, raw
+}
+DOWNLOAD_FAIL_ON_DATALOSS = False  # let a cut response reach the WARC (marked truncated), then retry it
 
 # --- Engine -------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # Scrapy's default

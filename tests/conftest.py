@@ -26,11 +26,16 @@ class CrawlResult:
 def run_crawl(
     tmp_path: Path, *args: str, timeout: float = 300, out: str = "items.jsonl"
 ) -> CrawlResult:
-    """``scrapy crawl newszone ARGS -O tmp_path/OUT`` from the project root, with the archive
-    in ``tmp_path/newszone.sqlite``."""
+    """``scrapy crawl newszone ARGS -O tmp_path/OUT`` from the project root, with the archive,
+    WARC files, manifests and attachment files all under ``tmp_path``."""
     output = tmp_path / out
     env = dict(os.environ, PYTHONHASHSEED="0")
-    db = ["-s", f"NEWSZONE_DB={tmp_path / 'newszone.sqlite'}"]
+    db = [
+        "-s", f"NEWSZONE_DB={tmp_path / 'newszone.sqlite'}",
+        "-s", f"NEWSZONE_WARC_DIR={tmp_path / 'warc'}",
+        "-s", f"NEWSZONE_MANIFEST_DIR={tmp_path / 'manifests'}",
+        "-s", f"FILES_STORE={tmp_path / 'files'}",
+    ]  # fmt: skip
     proc = subprocess.run(
         [*SCRAPY, "crawl", "newszone", *args, "-O", str(output), "-s", "LOG_LEVEL=INFO", *db],
         cwd=ROOT,

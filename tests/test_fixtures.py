@@ -23,7 +23,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exists())
 BASE_URL = "https://www.mnd.go.kr"
 # Keys of the record that a saved page cannot fix: when and from where it was fetched.
-UNCOMPARED = {"crawled_at", "fetched_url", "content_hash", "copyright_raw", "files_raw"}
+UNCOMPARED = {"crawled_at", "fetched_url", "content_hash", "copyright_raw", "files_raw",
+              "warc_file", "warc_record_id", "warc_offset"}
 
 
 def load(case: str) -> tuple[str, str, dict]:

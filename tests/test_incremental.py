@@ -97,10 +97,16 @@ def test_vanished_article_is_marked_gone_and_kept(tmp_path: Path) -> None:
     assert rows(db, "SELECT gone FROM runs ORDER BY started_at") == [(0,), (3,)]
 
 
+# The archive is what these tests are about: no attachment files, no WARC (tested elsewhere).
+QUICK = ["-s", "NEWSZONE_FILES_ENABLED=0", "-s", "NEWSZONE_WARC_ENABLED=0",
+         "-s", "NEWSZONE_MANIFEST_DIR="]
+
+
 def _start_crawl(tmp_path: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "scrapy", "crawl", "newszone", *args,
-         "-s", f"NEWSZONE_DB={tmp_path / 'newszone.sqlite'}", "-O", str(tmp_path / "bg.jsonl")],
+         "-s", f"NEWSZONE_DB={tmp_path / 'newszone.sqlite'}", "-O", str(tmp_path / "bg.jsonl"),
+         *QUICK],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
 
@@ -127,7 +133,8 @@ def test_sigkill_mid_crawl_then_rerun_loses_nothing(tmp_path: Path) -> None:
     crawl.wait(timeout=30)
     stored = rows(db, "SELECT count(*) FROM articles")[0][0]
     assert 0 < stored < 1500
-    again = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=1500", out="again.jsonl")
+    again = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=1500", *QUICK,
+                      out="again.jsonl")
     assert again.returncode == 0, again.log[-2000:]
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
     ids = [r[0] for r in rows(db, "SELECT id FROM articles")]
@@ -153,5 +160,6 @@ def test_second_run_while_one_is_going_exits_at_once(tmp_path: Path) -> None:
         os.kill(crawl.pid, signal.SIGKILL)
         crawl.wait(timeout=30)
     # the killed run's lock does not block the next run
-    third = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=1500", out="third.jsonl")
+    third = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=1500", *QUICK,
+                      out="third.jsonl")
     assert third.returncode == 0, third.log[-2000:]

@@ -10,8 +10,7 @@ import jsonschema
 import pytest
 from itemadapter import ItemAdapter
 
-from newszone_crawler.items import Article, Image
-from newszone_crawler.normalize.attachments import Attachment
+from newszone_crawler.items import Article, Image, StoredAttachment
 from newszone_crawler.normalize.bylines import Author
 from newszone_crawler.normalize.copyright import Copyright
 from newszone_crawler.settings import FEED_EXPORT_FIELDS, NEWSZONE_REQUIRED_FIELDS
@@ -27,7 +26,8 @@ def typed_dict_schema(cls: type) -> dict[str, Any]:
     for name, hint in typing.get_type_hints(cls).items():
         args = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
         properties[name] = {"type": [JSON_TYPES[a] for a in args]}
-    return {"type": "object", "properties": properties, "required": list(properties),
+    required = sorted(getattr(cls, "__required_keys__", properties))
+    return {"type": "object", "properties": properties, "required": required,
             "additionalProperties": False}
 
 
@@ -36,7 +36,9 @@ def record_schema() -> dict[str, Any]:
     props = schema["properties"]
     props["images"]["items"] = typed_dict_schema(Image)
     props["authors"]["items"] = typed_dict_schema(Author)
-    props["attachments"]["items"] = typed_dict_schema(Attachment)
+    props["attachments"]["items"] = typed_dict_schema(StoredAttachment)
+    props["attachments"]["items"]["properties"]["status"]["enum"] = [
+        "downloaded", "cached", "failed"]
     props["copyright"] = {"anyOf": [{"type": "null"}, typed_dict_schema(Copyright)]}
     props["authors"]["items"]["properties"]["role"]["enum"] = ["reporter", "translator", "photographer"]
     props["published"] = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}

@@ -13,6 +13,7 @@ import pytest
 import sqlite_utils
 
 from newszone_crawler.exporters.sqlite_store import (
+    DOWNLOAD_KEYS,
     ARCHIVE_KEYS,
     MIGRATIONS,
     RAW_KEYS,
@@ -269,8 +270,7 @@ DOWNLOAD = {"sha256": "ab" * 32, "bytes": 10240, "content_type": "application/pd
 
 def attachment_row(position: int, url: str, name: str, **download: Any) -> dict[str, Any]:
     row = {"article_id": "O_1", "position": position, "name": name, "url": url, "size_raw": "10 KB"}
-    keys = ("sha256", "bytes", "content_type", "path", "status", "error")
-    return {**row, **dict.fromkeys(keys), **download}
+    return {**row, **dict.fromkeys(DOWNLOAD_KEYS), **download}
 
 
 def test_change_keeps_downloads_of_the_same_url(store: ArchiveStore) -> None:
@@ -292,6 +292,21 @@ def test_unchanged_record_brings_its_downloads(store: ArchiveStore) -> None:
         StoreOutcome("O_1", "unchanged")
     ]
     assert list(store.attachments.rows) == [attachment_row(0, PDF, "a.pdf", **DOWNLOAD)]
+
+
+def test_retried_download_clears_the_failure_even_on_another_host(store: ArchiveStore) -> None:
+    failed = {"status": "failed", "error": "HTTP 503"}
+    pdf = {"name": "a.pdf", "url": PDF, "size_raw": "10 KB"}
+    store.store([make_record(attachments=[{**pdf, **dict.fromkeys(DOWNLOAD), **failed}])],
+                "run-1", T1)
+    moved = PDF.replace("https://www.", "http://")  # same file, other scheme and host name
+    retried = {**pdf, "url": moved, **DOWNLOAD, "status": "downloaded", "error": None}
+    assert store.store([make_record(attachments=[retried])], "run-2", T2) == [
+        StoreOutcome("O_1", "unchanged")
+    ]
+    assert list(store.attachments.rows) == [
+        attachment_row(0, PDF, "a.pdf", **DOWNLOAD, status="downloaded")
+    ]
 
 
 def test_update_attachment(store: ArchiveStore) -> None:
@@ -387,6 +402,7 @@ def test_migrations_are_idempotent(fresh_db: sqlite_utils.Database) -> None:
         "m002_full_text_search",
         "m003_warc_columns",
         "m004_run_boards",
+        "m005_attachment_server_name",
     ]
 
 

@@ -101,6 +101,9 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
         "sha256 (hex) over the normalized title, subtitles, body, authors and attachment URLs.",
     ),
     RecordField("crawled_at", "datetime", "ISO 8601 UTC time of the latest fetch."),
+    RecordField("warc_file", "string", "The WARC file holding the latest capture of the article page."),
+    RecordField("warc_record_id", "string", "WARC-Record-ID of that capture's response record."),
+    RecordField("warc_offset", "integer", "Byte offset of that record in the WARC file."),
     RecordField("first_seen", "datetime", "When the archive first stored the article."),
     RecordField("last_seen", "datetime", "When a crawl last found the article."),
     RecordField(

@@ -65,7 +65,7 @@ JSON_COLUMNS = frozenset(
 AUTHOR_KEYS = ("name", "email", "role")
 IMAGE_KEYS = ("url", "caption")
 ATTACHMENT_KEYS = ("name", "url", "size_raw")
-DOWNLOAD_KEYS = ("sha256", "bytes", "content_type", "path", "status", "error")
+DOWNLOAD_KEYS = ("sha256", "bytes", "content_type", "path", "status", "error", "server_name")
 """Attachment fields a file download adds; kept when a later record lacks them."""
 VOLATILE_KEYS = ("views", "crawled_at")
 """What an unchanged record still updates (besides ``last_seen``)."""
@@ -205,6 +205,12 @@ def m004_run_boards(db: sqlite_utils.Database) -> None:
     """Which boards a run walked, so an incremental run knows whether the boards' older pages
     were ever read to the end by a run that finished well."""
     db.table("runs").add_column("boards", str)
+
+
+@MIGRATIONS()
+def m005_attachment_server_name(db: sqlite_utils.Database) -> None:
+    """The file name the server gave (Content-Disposition), kept as data, never as a path."""
+    db.table("attachments").add_column("server_name", str)
 
 
 # -- pure helpers ----------------------------------------------------------------------------
@@ -433,18 +439,32 @@ class ArchiveStore:
             self.attachments.insert_all(rows)
 
     def _merge_downloads(self, article_id: str, attachments: Iterable[Mapping[str, Any]]) -> None:
-        """Download fields an unchanged record brings for its stored attachment URLs."""
+        """Download fields an unchanged record brings for its stored attachments.
+
+        An unchanged record has the stored attachments in the stored order (their URLs are
+        part of the content hash, by path), so rows are matched by position: the same file
+        reached over another scheme, host name or demo port updates its row. A new ``status``
+        always brings its ``error`` (a success clears an old failure's reason)."""
         for row in _attachment_rows(article_id, attachments):
             found = {k: row[k] for k in DOWNLOAD_KEYS if row[k] is not None}
-            self._set_download(article_id, row["url"], found)
+            if "status" in found:
+                found["error"] = row.get("error")
+            self._set_download(article_id, row["url"], found, position=row["position"])
 
-    def _set_download(self, article_id: str, url: str, download: Mapping[str, Any]) -> bool:
+    def _set_download(
+        self,
+        article_id: str,
+        url: str,
+        download: Mapping[str, Any],
+        position: int | None = None,
+    ) -> bool:
         if not download:
             return False
         assignments = ", ".join(f"[{key}] = ?" for key in download)
+        where, key = ("position = ?", position) if position is not None else ("url = ?", url)
         cursor = self.db.execute(
-            f"UPDATE attachments SET {assignments} WHERE article_id = ? AND url = ?",
-            [*download.values(), article_id, url],
+            f"UPDATE attachments SET {assignments} WHERE article_id = ? AND {where}",
+            [*download.values(), article_id, key],
         )
         return cursor.rowcount == 1
 
@@ -500,9 +520,13 @@ class ArchiveStore:
         return walked
 
     def state(self) -> dict[str, dict[str, Any]]:
-        """``{id: {content_hash, published, board_id, url, gone_at}}`` of every stored article:
-        what an incremental crawl needs to decide what to fetch."""
-        sql = "SELECT id, content_hash, published, board_id, url, gone_at FROM articles"
+        """``{id: {content_hash, published, board_id, url, gone_at, files_pending}}`` of every
+        stored article: what an incremental crawl needs to decide what to fetch
+        (``files_pending``: an attachment download failed and is due another try)."""
+        sql = """SELECT id, content_hash, published, board_id, url, gone_at,
+                 EXISTS (SELECT 1 FROM attachments a
+                         WHERE a.article_id = articles.id AND a.status = 'failed') AS files_pending
+                 FROM articles"""
         return {row.pop("id"): row for row in self.db.query(sql)}
 
     def finish_run(

@@ -162,6 +162,9 @@ class NewsZoneSpider(Spider):
         )
         if self.demo:
             self.base_url = self._start_demo_site()
+        # Requests (redirects and attachment downloads included) stay on the site's host.
+        host = urlsplit(self.base_url).hostname or ""
+        self.allowed_domains = [host.removeprefix("www.")]
         if self.start_url:
             board_key = self._board_of(self.start_url)
             yield self._listing_request(self.start_url, board_key, page_number(self.start_url) or 1)
@@ -257,9 +260,10 @@ class NewsZoneSpider(Spider):
         self.pages_requested[board_key] = max(self.pages_requested.get(board_key, 0), last)
 
     def _settled(self, board_seq: str) -> bool:
-        """Stored already and not published recently enough to be re-checked for edits."""
+        """Stored already, its files all downloaded, and not published recently enough to be
+        re-checked for edits."""
         row = self.state.known.get(board_seq)
-        if row is None:
+        if row is None or row.get("files_pending"):
             return False
         published = row.get("published")
         return not (published and self.recheck_from and published >= self.recheck_from)
@@ -321,7 +325,7 @@ class NewsZoneSpider(Spider):
             return
         stats.inc_value("newszone/article/parsed")
         stats.inc_value(f"newszone/board/{board_key}/articles")
-        yield raw_article(
+        item = raw_article(
             fields,
             board_seq=board_seq,
             board_id=board_id,
@@ -329,6 +333,26 @@ class NewsZoneSpider(Spider):
             fetched_url=response.url,
             crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
+        capture = response.meta.get("warc") or {}
+        item.warc_file = capture.get("warc_file")
+        item.warc_record_id = capture.get("warc_record_id")
+        item.warc_offset = capture.get("warc_offset")
+        yield item
+        if self.crawler.settings.getbool("NEWSZONE_WARC_ENABLED"):
+            # The photos belong to the page's capture: fetch them so the WARC holds them too.
+            for image in item.images:
+                yield Request(image["url"], callback=self.image_captured,
+                              errback=self.image_failed, priority=-10)
+
+    def image_captured(self, response: Response):
+        """A photo fetched for the WARC capture (the middleware wrote it)."""
+        self.crawler.stats.inc_value("newszone/image/captured")
+        return None
+
+    def image_failed(self, failure: Failure):
+        """A photo could not be fetched: counted and logged, not a failure of the article."""
+        self.crawler.stats.inc_value("newszone/image/failed")
+        self.logger.warning("Image failed: %s (%s)", failure.request.url, failure.getErrorMessage())
 
     def article_failed(self, failure: Failure):
         """An article could not be fetched: counted and logged; the run is then incomplete.
