@@ -43,7 +43,48 @@ class RunStatus:
         return codes[self.status]
 
 
-def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | None) -> RunStatus:
+def health_failures(
+    stats: dict[str, Any], thresholds: dict[str, dict[str, float]], min_records: int
+) -> list[str]:
+    """Fields whose share of a board's records fell below its threshold.
+
+    >>> stats = {"newszone/health/Recent News/records": 20, "newszone/health/Recent News/title": 20,
+    ...          "newszone/health/Recent News/body": 2}
+    >>> health_failures(stats, {"title": {"*": 0.99}, "body": {"*": 0.9}}, 10)
+    ['extraction health: Recent News body on 10% of 20 records (needs 90%)']
+    >>> health_failures(stats, {"body": {"*": 0.9}}, 50)
+    []
+    """
+    failures = []
+    prefix = "newszone/health/"
+    boards = sorted(
+        key[len(prefix):-len("/records")] for key in stats
+        if key.startswith(prefix) and key.endswith("/records")
+    )
+    for board in boards:
+        records = stats[f"{prefix}{board}/records"]
+        if records < min_records:
+            continue
+        for field, by_board in thresholds.items():
+            minimum = by_board.get(board, by_board.get("*"))
+            if minimum is None:
+                continue
+            share = stats.get(f"{prefix}{board}/{field}", 0) / records
+            if share < minimum:
+                failures.append(
+                    f"extraction health: {board} {field} on {share:.0%} of {records} records "
+                    f"(needs {minimum:.0%})"
+                )
+    return failures
+
+
+def judge_run(
+    stats: dict[str, Any],
+    boards: list[str],
+    finish_reason: str | None,
+    thresholds: dict[str, dict[str, float]] | None = None,
+    min_records: int = 10,
+) -> RunStatus:
     """Decide a run's status from its stats. Pure, so it is tested without a crawl.
 
     >>> judge_run({"newszone/listing/pages": 3, "newszone/board/recent/articles": 30,
@@ -96,6 +137,8 @@ def judge_run(stats: dict[str, Any], boards: list[str], finish_reason: str | Non
             fail(f"board {board}: the listing says {total or listed} posts but no article was found")
     if finish_reason not in (None, "finished"):
         fail(f"the crawl ended early: {finish_reason}")
+    for failure in health_failures(stats, thresholds or {}, min_records):
+        fail(failure + ": the page template may have changed")
     files_failed = stats.get("newszone/files/failed", 0) - stats.get(
         "newszone/files/failed/too_large", 0
     )
@@ -131,7 +174,14 @@ class RunSummary:
         assert stats is not None
         values = stats.get_stats()
         boards = list(getattr(spider, "boards", {}) or {})
-        verdict = judge_run(values, boards, reason)
+        settings = self.crawler.settings
+        verdict = judge_run(
+            values,
+            boards,
+            reason,
+            settings.getdict("NEWSZONE_HEALTH_THRESHOLDS"),
+            settings.getint("NEWSZONE_HEALTH_MIN_RECORDS"),
+        )
         stats.set_value("newszone/status", verdict.status)
         stats.set_value("newszone/exit_code", verdict.exit_code)
         stats.set_value("newszone/reasons", list(verdict.reasons))
@@ -220,3 +270,60 @@ class RunManifest:
         tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
         os.replace(tmp, target)
         logger.info("Manifest: %d files listed in %s", len(entries), target)
+
+
+def repair_jsonl(path: Path) -> int:
+    r"""Cut a half-written last line (a run killed mid-write) off a JSON lines file, keeping
+    every complete line, so the file parses and nothing is glued to it later; return the
+    number of bytes cut.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "a.jsonl"
+    >>> _ = f.write_bytes(b'{"id": 1}\n{"id": 2}\n{"id"')
+    >>> repair_jsonl(f), f.read_bytes()
+    (5, b'{"id": 1}\n{"id": 2}\n')
+    """
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with open(path, "rb+") as fh:
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return 0
+        keep = 0
+        block = 1 << 16
+        position = size
+        while position > 0:
+            start = max(0, position - block)
+            fh.seek(start)
+            chunk = fh.read(position - start)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                keep = start + newline + 1
+                break
+            position = start
+        fh.truncate(keep)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return size - keep
+
+
+class JsonLinesRepair:
+    """At the start of a run, mend the JSON lines files an earlier killed run left half-written
+    in the folder of ``NEWSZONE_JSONL``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        folder = Path(crawler.settings.get("NEWSZONE_JSONL")).parent
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.jsonl")):
+            cut = repair_jsonl(path)
+            if cut:
+                crawler.stats.inc_value("newszone/jsonl/repaired")
+                logger.warning("Cut a half-written last line (%d bytes) off %s", cut, path)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JsonLinesRepair:
+        if not crawler.settings.get("NEWSZONE_JSONL"):
+            raise NotConfigured("NEWSZONE_JSONL is empty")
+        return cls(crawler)

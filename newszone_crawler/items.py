@@ -101,3 +101,13 @@ class GoneNotice:
     id: str
     url: str
     status: int
+
+
+@dataclass
+class FetchFailure:
+    """An article that could not be fetched or read in this run: recorded in the archive's
+    ``failures`` table (and the run counted incomplete); the next run fetches it again."""
+
+    id: str
+    url: str
+    reason: str

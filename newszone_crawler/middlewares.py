@@ -8,20 +8,40 @@
 * ``DataLossRetryMiddleware`` (940) retries a response cut short, and fails the request when
   the retries run out, so a half page never reaches the parser. (``DOWNLOAD_FAIL_ON_DATALOSS``
   is off so that the cut response reaches the WARC first.)
+* ``CharsetGuardMiddleware`` (930) gives a page that declares a charset that is not a safe
+  text encoding (``utf-7``, ``base64``, an unknown label) the encoding it will be read with,
+  so nothing downstream (meta-refresh detection, the spider) decodes it the hostile way.
+* ``PoliteRetryMiddleware`` (550, in place of Scrapy's ``RetryMiddleware``) also honours a
+  ``Retry-After`` header on 429/503, waiting at most ``NEWSZONE_RETRY_AFTER_MAX`` seconds.
+* ``SafeRequestMiddleware`` (60) lets a request through only over http(s) and only to the
+  configured site (its host, with or without ``www.``, on its own port) or to a host listed in
+  ``NEWSZONE_ALLOWED_HOSTS`` whose addresses are all public: never to loopback, private or
+  link-local addresses behind the site's back. Redirects pass through it again.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
+from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.response import response_status_message
+from twisted.internet import reactor, task, threads
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from scrapy.http import TextResponse
+
 from .exporters.warc import Exchange, WarcWriter, index_cdxj, package_wacz
+from .parsing.encoding import decode_page
 from .signals import output_written
 
 logger = logging.getLogger(__name__)
@@ -139,3 +159,133 @@ class DataLossRetryMiddleware:
         if retry is not None:
             return retry
         raise IgnoreRequest(f"response cut short and retries exhausted: {response.url}")
+
+
+def retry_after_seconds(value: bytes | str | None, cap: float) -> float:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), capped.
+
+    >>> retry_after_seconds(b"5", 60), retry_after_seconds("3600", 60), retry_after_seconds(None, 60)
+    (5.0, 60.0, 0.0)
+    >>> retry_after_seconds("soon", 60)
+    0.0
+    """
+    if not value:
+        return 0.0
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(text) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return 0.0
+    return float(max(0.0, min(seconds, cap)))
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, waiting as long as ``Retry-After`` asks (capped) before a retry."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.retry_after_max = settings.getfloat("NEWSZONE_RETRY_AFTER_MAX")
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        delay = retry_after_seconds(response.headers.get("Retry-After"), self.retry_after_max)
+        if delay:
+            self.crawler.stats.inc_value("newszone/retry/retry_after")
+            self.crawler.stats.inc_value("newszone/retry/retry_after_seconds", delay)
+            await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
+        return retry
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def _bare(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+def is_public(address: str) -> bool:
+    """Whether an IP address is a public one (not loopback, private, link-local, reserved...).
+
+    >>> [is_public(a) for a in ("8.8.8.8", "127.0.0.1", "10.0.0.1", "169.254.169.254", "::1")]
+    [True, False, False, False, False]
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_global and not ip.is_multicast
+
+
+class SafeRequestMiddleware:
+    """Refuse any request that is not http(s) to the configured site or an allowed public host."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.allowed_hosts = {_bare(h) for h in crawler.settings.getlist("NEWSZONE_ALLOWED_HOSTS")}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SafeRequestMiddleware:
+        return cls(crawler)
+
+    def _refuse(self, request: Request, why: str) -> None:
+        self.crawler.stats.inc_value(f"newszone/refused/{why}")
+        raise IgnoreRequest(f"refused ({why}): {request.url}")
+
+    async def process_request(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            self._refuse(request, "scheme")
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port or _default_port(parts.scheme)
+        except ValueError:
+            self._refuse(request, "port")
+        site = urlsplit(getattr(self.crawler.spider, "base_url", "") or "")
+        site_host = (site.hostname or "").lower()
+        if site_host and _bare(host) == _bare(site_host):
+            site_ports = {site.port} if site.port else {80, 443}
+            if port in site_ports:
+                return None
+            self._refuse(request, "port")
+        if _bare(host) not in self.allowed_hosts:
+            self._refuse(request, "host")
+        try:
+            infos = await maybe_deferred_to_future(
+                threads.deferToThread(socket.getaddrinfo, host, port, proto=socket.IPPROTO_TCP)
+            )
+        except OSError:
+            self._refuse(request, "unresolved")
+        if not infos or not all(is_public(info[4][0]) for info in infos):
+            self._refuse(request, "private_address")
+        return None
+
+
+class CharsetGuardMiddleware:
+    """Re-label a text response whose declared charset must not be used (see
+    ``parsing/encoding.py``); the WARC, closer to the downloader, keeps it as received."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CharsetGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, TextResponse):
+            return response
+        page = decode_page(response.body, response.headers.get("Content-Type"))
+        if not page.refused:
+            return response
+        self.crawler.stats.inc_value("newszone/encoding/refused")
+        logger.warning("Refused charset %s of %s; reading it as %s",
+                       ", ".join(repr(label) for label in page.refused), response.url, page.encoding)
+        return response.replace(encoding=page.encoding)

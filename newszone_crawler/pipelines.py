@@ -7,7 +7,9 @@
 * 300 :class:`DeduplicatePipeline` -- one record per article id within a run;
 * 400 :class:`StorePipeline` -- the cumulative SQLite archive (``exporters/sqlite_store.py``):
   batched writes, ``new``/``changed``/``unchanged`` outcomes, ``gone_at`` for vanished
-  articles, the ``runs`` row; unchanged records stay out of the run's JSON lines file.
+  articles, failures, the ``runs`` row; unchanged records stay out of the run's JSON lines.
+* 900 :class:`NoticesPipeline` -- the spider's notices to the archive (``GoneNotice``,
+  ``FetchFailure``) never reach a feed, archive or not.
 
 The knowledge lives in ``normalize/``; these classes only wire it to the crawl and its stats.
 """
@@ -25,7 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from .exporters.sqlite_store import ArchiveStore
-from .items import Article, GoneNotice
+from .items import Article, FetchFailure, GoneNotice
 from .normalize.record import normalize_article
 from .runlock import RunLock
 
@@ -58,7 +60,30 @@ class NormalizePipeline(_Pipeline):
             return item
         for field, outcome in normalize_article(item).items():
             self.count(field, outcome)
+        board = item.board or "unknown"
+        self.stats.inc_value(f"newszone/health/{board}/records")
+        for field in present_fields(item):
+            self.stats.inc_value(f"newszone/health/{board}/{field}")
         return item
+
+
+HEALTH_FIELDS = ("title", "published", "body", "authors", "copyright")
+
+
+def present_fields(item: Article) -> list[str]:
+    """The key fields a normalized record carries (a photo post's photos stand in for a body).
+
+    >>> present_fields(Article(title="T", images=[{"url": "u", "caption": None}]))
+    ['title', 'body']
+    """
+    present = {
+        "title": bool(item.title),
+        "published": bool(item.published),
+        "body": bool(item.body) or bool(item.images),
+        "authors": bool(item.authors),
+        "copyright": bool(item.copyright),
+    }
+    return [field for field in HEALTH_FIELDS if present[field]]
 
 
 def missing_fields(item: Any, required: list[str]) -> list[str]:
@@ -191,6 +216,11 @@ class StorePipeline(_Pipeline):
     def process_item(self, item: Any) -> Any:
         if self.store is None:
             raise DropItem("the archive is locked by another run")
+        if isinstance(item, FetchFailure):
+            self.store.record_failure(
+                self.crawler.spider.run_id, item.id, item.url, item.reason, utc_now()
+            )
+            raise DropItem(f"{item.id} failed: {item.reason}", log_level="DEBUG")
         if isinstance(item, GoneNotice):
             self.flush()
             if self.store.mark_gone(item.id, utc_now()):
@@ -257,3 +287,14 @@ class StorePipeline(_Pipeline):
         finally:
             self.store.close()
             self.lock.release()
+
+
+class NoticesPipeline(_Pipeline):
+    """Drop what is not an article (notices for the archive) before the feeds see it."""
+
+    name = "notices"
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, (GoneNotice, FetchFailure)):
+            raise DropItem(f"notice {type(item).__name__} for {item.id}", log_level="DEBUG")
+        return item

@@ -23,6 +23,10 @@ DOWNLOAD_TIMEOUT = 60  # seconds before a request is given up (and retried)
 RETRY_ENABLED = True  # retry transient failures
 RETRY_TIMES = 3  # retries after the first attempt
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # statuses worth another try
+NEWSZONE_RETRY_AFTER_MAX = 60.0  # longest wait a Retry-After header may ask for, seconds
+NEWSZONE_ALLOWED_HOSTS: list[str] = []  # other hosts requests may go to (public addresses only)
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes; a page (or decompressed body) larger than this is cut off and counted
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # bytes; a page larger than this is logged
 COOKIES_ENABLED = False  # the board needs no session
 TELNETCONSOLE_ENABLED = False  # no open console port on scheduled hosts
 
@@ -34,6 +38,7 @@ NEWSZONE_LOOPBACK_SETTINGS = {
     "CONCURRENT_REQUESTS": 32,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
     "DOWNLOAD_TIMEOUT": 20,
+    "NEWSZONE_RETRY_AFTER_MAX": 2.0,
 }
 
 # --- What to crawl ------------------------------------------------------------------------------
@@ -82,15 +87,32 @@ ITEM_PIPELINES = {
     "newszone_crawler.pipelines.DeduplicatePipeline": 300,
     "newszone_crawler.files.AttachmentFilesPipeline": 350,
     "newszone_crawler.pipelines.StorePipeline": 400,
+    "newszone_crawler.pipelines.NoticesPipeline": 900,
 }
 NEWSZONE_REQUIRED_FIELDS = ["id", "url", "title", "published", "body"]  # dropped when missing (body: or a photo)
+
+# Extraction health: the share of a run's records (per board) that must carry each field, or
+# the run fails (a template change that empties bodies must not pass for a quiet day).
+NEWSZONE_HEALTH_THRESHOLDS = {  # field -> {board name or "*": minimum share}
+    "title": {"*": 0.99},
+    "published": {"*": 0.95},
+    "body": {"*": 0.9},  # body text, or photos for a photo post
+    "authors": {"Recent News": 0.6},  # roughly one Recent News article in ten lacks a byline
+    "copyright": {"Recent News": 0.6},
+}
+NEWSZONE_HEALTH_MIN_RECORDS = 10  # boards with fewer records in a run are not judged
 
 # --- Extensions ---------------------------------------------------------------------------------
 EXTENSIONS = {
     "newszone_crawler.extensions.RunSummary": 500,  # end-of-run summary and exit status
     "newszone_crawler.extensions.RunManifest": 510,  # every file the run wrote, with sha256
+    "newszone_crawler.extensions.JsonLinesRepair": 520,  # mend a half line a killed run left
 }
 DOWNLOADER_MIDDLEWARES = {  # ours, beside Scrapy's own
+    "newszone_crawler.middlewares.SafeRequestMiddleware": 60,  # http(s) to the site only
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next one
+    "newszone_crawler.middlewares.PoliteRetryMiddleware": 550,  # retries honouring Retry-After
+    "newszone_crawler.middlewares.CharsetGuardMiddleware": 930,  # refuse hostile charset labels
     "newszone_crawler.middlewares.DataLossRetryMiddleware": 940,  # retry responses cut short
     "newszone_crawler.middlewares.WarcCaptureMiddleware": 950,  # WARC of every response, raw
 }

@@ -403,6 +403,7 @@ def test_migrations_are_idempotent(fresh_db: sqlite_utils.Database) -> None:
         "m003_warc_columns",
         "m004_run_boards",
         "m005_attachment_server_name",
+        "m006_failures",
     ]
 
 

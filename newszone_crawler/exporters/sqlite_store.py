@@ -213,6 +213,16 @@ def m005_attachment_server_name(db: sqlite_utils.Database) -> None:
     db.table("attachments").add_column("server_name", str)
 
 
+@MIGRATIONS()
+def m006_failures(db: sqlite_utils.Database) -> None:
+    """Articles a run could not fetch or read, with the reason: nothing fails silently."""
+    db.table("failures").create(
+        {"id": int, "run_id": str, "article_id": str, "url": str, "reason": str, "at": str},
+        pk="id",
+    )
+    db.table("failures").create_index(["article_id"])
+
+
 # -- pure helpers ----------------------------------------------------------------------------
 
 
@@ -487,6 +497,14 @@ class ArchiveStore:
             raise ValueError(f"undeclared download keys {unknown}")
         with self.db.atomic():
             return self._set_download(article_id, url, download)
+
+    def record_failure(self, run_id: str, article_id: str, url: str, reason: str, now: str) -> None:
+        """Note that a run could not fetch or read an article (nothing stored is touched)."""
+        with self.db.atomic():
+            self.db.table("failures").insert(
+                {"run_id": run_id, "article_id": article_id, "url": url, "reason": reason,
+                 "at": now}
+            )
 
     def mark_gone(self, article_id: str, now: str) -> bool:
         """Set ``gone_at`` on a stored article that is no longer listed (never deletes it).

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..items import Article
+from ..parsing.urls import same_site
 from .attachments import normalize_attachments
 from .bylines import parse_byline
 from .copyright import parse_copyright
@@ -109,7 +110,11 @@ def normalize_article(item: Article) -> dict[str, str]:
     outcomes["copyright"] = _outcome(item.copyright_raw, item.copyright)
 
     page_url = item.fetched_url or item.url or ""
-    item.attachments = [dict(a) for a in normalize_attachments(item.files_raw or [], page_url)]
+    item.attachments = [
+        dict(a)
+        for a in normalize_attachments(item.files_raw or [], page_url)
+        if same_site(a["url"], page_url)  # a link elsewhere is not one of the article's files
+    ]
     if not item.files_raw:
         outcomes["files"] = "missing"
     elif item.attachments:

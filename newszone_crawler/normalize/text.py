@@ -9,6 +9,19 @@ import unicodedata
 # and line ends, ideographic spaces on Korean pages, zero-width characters pasted from editors.
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060]")
+# NUL and the other C0/C1 controls (tab and newline excepted) never belong in archived text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Lone surrogates cannot be encoded as UTF-8: they would break the JSON lines and the archive.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """Text that can be stored: controls (NUL included) removed, lone surrogates replaced.
+
+    >>> safe_text("a" + chr(0) + "b" + chr(0xD800) + "c" + chr(0x85)) == "ab" + chr(0xFFFD) + "c"
+    True
+    """
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 # Deck markers seen on the board: "- line", "-line", "- line -", "line;" and the dash variants.
 _DECK_LEAD = re.compile(r"^[-\u2013\u2014\u2015\u2212\u00b7\u2022\u25b2\u25b3\u25cb\u25cf\u25a1\u25a0]+\s*")
 _DECK_TAIL = re.compile(r"\s*(?:[-\u2013\u2014\u2015\u2212]+|;+)$")
@@ -26,7 +39,7 @@ def clean_line(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = _ZERO_WIDTH.sub("", text)
+    text = safe_text(_ZERO_WIDTH.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 

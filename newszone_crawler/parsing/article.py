@@ -33,6 +33,7 @@ from . import selectors as S
 from .blocks import Block, blocks_of
 from .errors import PageLayoutError
 from .labels import first, labelled_value, text_of
+from .urls import same_site
 
 # A deck line is a short headline-like line; body paragraphs are longer sentences.
 DECK_MAX_CHARS = 200
@@ -70,8 +71,11 @@ class ArticleFields:
 
 
 def _absolute(src: str, page_url: str) -> str | None:
+    """An http(s) URL on the page's own site, or None (other schemes, other hosts)."""
     url = safe_url_string(urljoin(page_url, src.strip()))
-    return url if url.startswith(("http://", "https://")) else None
+    if not url.startswith(("http://", "https://")):
+        return None
+    return url if same_site(url, page_url) else None
 
 
 def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list[Block]:
@@ -230,18 +234,20 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
     blocks = _take_trailing_furniture(blocks, fields)
     blocks = _take_head(blocks, fields)
     after_image = False
+    dropped_image = False  # a photo from elsewhere is not the article's: nor is its caption
     for block in blocks:
         if block.kind == "image":
             src = _absolute(block.src or "", url)
             if src:
                 fields.images.append({"url": src, "caption": None})
-                after_image = True
+            after_image, dropped_image = True, src is None
             continue
         text = "\n".join(block.lines)
-        if after_image and fields.images and _is_caption(block):
-            fields.images[-1]["caption"] = " ".join(block.lines)
+        if after_image and _is_caption(block):
+            if not dropped_image and fields.images:
+                fields.images[-1]["caption"] = " ".join(block.lines)
         else:
             fields.body.append(text)
-        after_image = False
+        after_image = dropped_image = False
     fields.files = _files(root, url)
     return fields

@@ -7,6 +7,7 @@ business; cleaning the record is the pipelines'.
 from __future__ import annotations
 
 import ipaddress
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,9 +21,10 @@ from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
 from ..exporters.sqlite_store import CrawlState, read_crawl_state
-from ..items import GoneNotice
+from ..items import FetchFailure, GoneNotice
 from ..normalize.dates import parse_date
 from ..parsing import PageLayoutError, article_url, listing_url, parse_article, parse_listing
+from ..parsing.encoding import decode_page
 from ..parsing.record import raw_article
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
 
@@ -57,7 +59,8 @@ class NewsZoneSpider(Spider):
     Arguments (``-a name=value``): ``base_url`` (site root), ``boards`` (comma-separated subset
     of the board keys, default all), ``start_url`` (one listing URL instead), ``demo=1`` (serve
     and crawl the embedded demo site), ``demo_articles`` (its size), ``demo_edits``
-    (``K:REV,...``: the demo serves article K edited), ``max_pages`` (listing
+    (``K:REV,...``: the demo serves article K edited), ``demo_faults`` (JSON: the demo site's
+    fault modes), ``max_pages`` (listing
     pages per board), ``since=YYYY-MM-DD`` (stop paging past that date), ``mode``
     (``incremental``: only new articles and those published in the last ``recheck_days``;
     ``full``: every article), ``recheck_days``.
@@ -74,6 +77,7 @@ class NewsZoneSpider(Spider):
         demo: str | None = None,
         demo_articles: str | None = None,
         demo_edits: str | None = None,
+        demo_faults: str | None = None,
         max_pages: str | None = None,
         since: str | None = None,
         mode: str | None = None,
@@ -87,6 +91,8 @@ class NewsZoneSpider(Spider):
         self.demo = _flag(demo)
         self.demo_articles = int(demo_articles) if demo_articles else None
         # demo_edits=K:REV,...: the demo site serves article K in revision REV (an edit)
+        # demo_faults=JSON: the demo site's fault modes (see demo_site's docstring)
+        self.demo_faults = json.loads(demo_faults) if demo_faults else None
         self.demo_edits = {
             int(k): int(rev)
             for k, _, rev in (part.partition(":") for part in (demo_edits or "").split(",") if part)
@@ -110,6 +116,7 @@ class NewsZoneSpider(Spider):
         self.recheck_from: str | None = None
         self.idle_pass_done = False
         self.seen: set[str] = set()
+        self.pending: set[str] = set()  # article requests with no answer yet
         self.pages_requested: dict[str, int] = {}
         self.demo_port: Any = None
 
@@ -178,7 +185,9 @@ class NewsZoneSpider(Spider):
 
         from ..demo_site import DemoSite, listen
 
-        self.demo_site = DemoSite(articles=self.demo_articles or 150, edits=self.demo_edits)
+        self.demo_site = DemoSite(
+            articles=self.demo_articles or 150, edits=self.demo_edits, faults=self.demo_faults
+        )
         self.demo_port = listen(self.demo_site, port=0, interface="127.0.0.1")
         root = f"http://127.0.0.1:{self.demo_port.getHost().port}"
         self.logger.info("Demo site with %d articles serving at %s", self.demo_articles, root)
@@ -212,7 +221,7 @@ class NewsZoneSpider(Spider):
         stats.inc_value("newszone/listing/pages")
         stats.inc_value(f"newszone/board/{board_key}/pages")
         try:
-            listing = parse_listing(response.text, response.url)
+            listing = parse_listing(self._text(response), response.url)
         except PageLayoutError as exc:
             stats.inc_value("newszone/listing/layout_error")
             self.logger.error("Listing page does not look as expected: %s", exc)
@@ -268,15 +277,30 @@ class NewsZoneSpider(Spider):
         published = row.get("published")
         return not (published and self.recheck_from and published >= self.recheck_from)
 
+    def _report_lost(self) -> None:
+        """Article requests that ended with neither a response nor an error (dropped by some
+        filter on the way) are failures too: counted and named, never silent."""
+        if not self.pending:
+            return
+        lost, self.pending = sorted(self.pending), set()
+        self.crawler.stats.inc_value("newszone/article/failed", len(lost))
+        self.crawler.stats.inc_value("newszone/article/failed/lost", len(lost))
+        self.logger.error("%d article request(s) got no answer: %s", len(lost), ", ".join(lost))
+
     def _article_request(
         self, url: str, board_key: str, board_seq: str, board_id: str, **meta: Any
     ) -> Request:
+        # The spider de-duplicates articles itself (by boardSeq); dont_filter keeps Scrapy's
+        # duplicate filter from silently swallowing a redirect back to a URL already seen.
+        # Hosts are policed by SafeRequestMiddleware, which dont_filter does not bypass.
+        self.pending.add(board_seq)
         return Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"board_key": board_key, "board_seq": board_seq, "board_id": board_id},
             meta=meta,
+            dont_filter=True,
         )
 
     # --- after the listings: stored articles no listing showed ---------------------------------
@@ -286,6 +310,7 @@ class NewsZoneSpider(Spider):
         are due a look (full mode over whole boards: all; incremental: recent ones). One that
         now answers 404/410 is marked gone; nothing is deleted."""
         if self.idle_pass_done or self.crawler.stats.get_value("newszone/locked"):
+            self._report_lost()
             return
         self.idle_pass_done = True
         whole_walk = not (self.max_pages or self.since or self.start_url)
@@ -300,12 +325,18 @@ class NewsZoneSpider(Spider):
                 url = canonical_article_url(row["url"], self.base_url)
                 requests.append(self._article_request(url, key, seq, row["board_id"], unlisted=True))
         if not requests:
+            self._report_lost()
             return
         self.logger.info("Checking %d stored article(s) that no listing showed", len(requests))
         self.crawler.stats.inc_value("newszone/article/unlisted_checked", len(requests))
         for request in requests:
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
+
+    def _text(self, response: Response) -> str:
+        """The page's text; a charset label that is not a safe text encoding is not used
+        (``CharsetGuardMiddleware`` has counted and logged it)."""
+        return decode_page(response.body, response.headers.get("Content-Type")).text
 
     def listing_failed(self, failure: Failure):
         """A listing page could not be fetched: counted; the run summary fails the run."""
@@ -316,12 +347,14 @@ class NewsZoneSpider(Spider):
 
     def parse_article(self, response: Response, board_key: str, board_seq: str, board_id: str):
         """Parse an article page into an ``Article`` with raw values."""
+        self.pending.discard(board_seq)
         stats = self.crawler.stats
         try:
-            fields = parse_article(response.text, response.url)
+            fields = parse_article(self._text(response), response.url)
         except PageLayoutError as exc:
             stats.inc_value("newszone/article/layout_error")
             self.logger.error("Article page does not look as expected: %s", exc)
+            yield FetchFailure(id=board_seq, url=response.url, reason=f"layout: {exc}")
             return
         stats.inc_value("newszone/article/parsed")
         stats.inc_value(f"newszone/board/{board_key}/articles")
@@ -361,6 +394,7 @@ class NewsZoneSpider(Spider):
         and the archive marks it so (keeping everything it stored)."""
         request = failure.request
         seq = request.cb_kwargs.get("board_seq")
+        self.pending.discard(seq)
         if failure.check(HttpError) and seq in self.state.known:
             status = failure.value.response.status
             if status in GONE_STATUSES:
@@ -368,5 +402,10 @@ class NewsZoneSpider(Spider):
                 self.logger.info("Stored article %s is gone (%s): %s", seq, status, request.url)
                 yield GoneNotice(id=seq, url=request.url, status=status)
                 return
-        self.crawler.stats.inc_value("newszone/article/failed")
-        self.logger.error("Article failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+        stats = self.crawler.stats
+        stats.inc_value("newszone/article/failed")
+        stats.inc_value(f"newszone/article/failed/{failure.type.__name__}")
+        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.logger.error("Article failed: %s (%s)", request.url, reason)
+        if seq:
+            yield FetchFailure(id=seq, url=request.url, reason=reason)

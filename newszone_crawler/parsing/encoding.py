@@ -1,0 +1,97 @@
+"""Bytes of a page -> text, refusing charset labels that are not safe text encodings.
+
+A page may declare its charset in the ``Content-Type`` header and in a ``<meta>`` tag (older
+pages of the board declare EUC-KR that way). A hostile or broken label must not decide how
+the archive reads the page: ``utf-7`` (a classic way to smuggle markup past filters), codecs
+that are not text encodings at all (``base64``, ``zlib``) and unknown labels are refused, and
+the next declaration (or UTF-8) is used instead. EUC-KR is read as its superset CP949, as
+browsers do (w3lib's translation table).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+import re
+
+from w3lib.encoding import read_bom, resolve_encoding
+
+DEFAULT_ENCODING = "utf-8"
+_REFUSED = {"utf-7", "utf_7", "u7", "unicode-1-1-utf-7", "csunicode11utf7"}
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';,\s]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.+-]+)""", re.IGNORECASE
+)
+
+
+def declared_labels(body: bytes, content_type: str | None) -> list[str]:
+    """The charset labels a page declares: the header's, then the first ``<meta>`` one.
+
+    >>> declared_labels(b'<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">',
+    ...                 "text/html; charset=UTF-7")
+    ['UTF-7', 'euc-kr']
+    """
+    labels = []
+    header = _HEADER_CHARSET.search(content_type or "")
+    if header:
+        labels.append(header.group(1))
+    meta = _META_CHARSET.search(body[:8192])
+    if meta:
+        labels.append(meta.group(1).decode("ascii", "replace"))
+    return labels
+
+
+@dataclass(frozen=True)
+class DecodedPage:
+    """A page's text, the encoding used, and the declared labels that were refused."""
+
+    text: str
+    encoding: str
+    refused: tuple[str, ...] = ()
+
+
+def acceptable(label: str | None) -> str | None:
+    """The Python codec for a declared charset label, or None when it must not be used.
+
+    >>> acceptable("EUC-KR"), acceptable("utf8"), acceptable("utf-7"), acceptable("base64")
+    ('cp949', 'utf-8', None, None)
+    >>> acceptable("x-unknown-charset") is None
+    True
+    """
+    if not label or label.strip().lower() in _REFUSED:
+        return None
+    name = resolve_encoding(label.strip())
+    if not name:
+        return None
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in {"utf-7"} | _REFUSED:
+        return None
+    return info.name.replace("_", "-") if info.name.startswith("utf") else info.name
+
+
+def decode_page(body: bytes, content_type: str | bytes | None = None) -> DecodedPage:
+    """Decode a page: BOM, then the header's charset, then the ``<meta>`` one, then UTF-8;
+    undecodable bytes become U+FFFD.
+
+    >>> decode_page("한".encode("euc-kr"), "text/html").text  # no label: UTF-8 with U+FFFD
+    '\\ufffd\\ufffd'
+    >>> page = decode_page(b"<meta charset=euc-kr>" + "한".encode("euc-kr"), "text/html; charset=utf-7")
+    >>> page.encoding, page.refused, page.text.endswith("한")
+    ('cp949', ('utf-7',), True)
+    """
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    bom, bom_bytes = read_bom(body)
+    if bom:
+        return DecodedPage(body[len(bom_bytes or b""):].decode(bom, "replace"), bom)
+    refused: list[str] = []
+    for label in declared_labels(body, content_type):
+        encoding = acceptable(label)
+        if encoding:
+            return DecodedPage(body.decode(encoding, "replace"), encoding, tuple(refused))
+        refused.append(label)
+    return DecodedPage(body.decode(DEFAULT_ENCODING, "replace"), DEFAULT_ENCODING, tuple(refused))
