@@ -275,3 +275,33 @@ def test_template_change_fails_the_health_check_and_keeps_stored_values(tmp_path
     stored = dict(rows(tmp_path, "SELECT id, authors FROM articles"))
     for seq, authors in with_authors.items():
         assert json.loads(stored[seq]) == authors
+
+
+def test_hostile_file_names_all_end_up_inside_the_files_folder(tmp_path: Path) -> None:
+    kinds = ["dotdot", "absolute", "backslash", "nul", "long", "rfc5987"]
+    with_files = [t["id"] for t in (SITE.truth(k) for k in range(1, N + 1)) if t["attachments"]]
+    chosen = dict(zip(with_files, kinds, strict=False))
+    assert len(chosen) == len(kinds)
+    faults = {"hostile_filenames": {f"{seq}/*": kind for seq, kind in chosen.items()}}
+    result = crawl(tmp_path, faults, "-s", "NEWSZONE_WARC_ENABLED=0")
+    assert result.returncode == 0, result.log[-2000:]
+    files_dir = (tmp_path / "files").resolve()
+    stored = 0
+    for record in result.records:
+        for attachment in record["attachments"]:
+            assert attachment["status"] == "downloaded", attachment
+            path = (tmp_path / attachment["path"]).resolve()
+            assert path.is_relative_to(files_dir) and path.is_file()
+            name = attachment.get("server_name") or ""
+            assert "/" not in name and "\\" not in name and "\x00" not in name
+            assert len(name.encode()) <= 255
+            stored += 1
+    escaped = [p for p in tmp_path.rglob("*") if p.is_file()
+               and not p.resolve().is_relative_to(files_dir)
+               and p.name not in {"items.jsonl", "newszone.sqlite", "newszone.sqlite-wal",
+                                  "newszone.sqlite-shm", "newszone.sqlite.lock"}
+               and p.parent.name != "manifests"]
+    print(f"\nhostile file names tried: {len(chosen)} articles, {stored} files stored, "
+          f"{len(escaped)} written outside the files folder")
+    assert escaped == []
+    assert not (tmp_path / "etc").exists()
