@@ -65,14 +65,14 @@ def health_failures(
         records = stats[f"{prefix}{board}/records"]
         if records < min_records:
             continue
-        for field, by_board in thresholds.items():
+        for name, by_board in thresholds.items():
             minimum = by_board.get(board, by_board.get("*"))
             if minimum is None:
                 continue
-            share = stats.get(f"{prefix}{board}/{field}", 0) / records
+            share = stats.get(f"{prefix}{board}/{name}", 0) / records
             if share < minimum:
                 failures.append(
-                    f"extraction health: {board} {field} on {share:.0%} of {records} records "
+                    f"extraction health: {board} {name} on {share:.0%} of {records} records "
                     f"(needs {minimum:.0%})"
                 )
     return failures

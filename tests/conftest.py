@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -21,6 +22,16 @@ class CrawlResult:
     log: str
     records: list[dict]
     lines: list[str]
+
+    def stat(self, key: str) -> int:
+        """An integer stat from the crawl's stats dump (0 when absent)."""
+        match = re.search(rf"'{re.escape(key)}': (\d+)", self.log)
+        return int(match.group(1)) if match else 0
+
+
+def stat(result: CrawlResult, key: str) -> int:
+    """An integer stat of a crawl (0 when absent)."""
+    return result.stat(key)
 
 
 def run_crawl(

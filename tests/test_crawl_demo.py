@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -73,20 +72,15 @@ def test_every_field_matches_the_site_truth(demo_crawl: CrawlResult) -> None:
     assert mismatches == {}
 
 
-def _stat(log: str, key: str) -> int:
-    match = re.search(rf"'{re.escape(key)}': (\d+)", log)
-    return int(match.group(1)) if match else 0
-
-
 def test_stats_count_each_field_outcome(demo_crawl: CrawlResult) -> None:
     records = demo_crawl.records
     with_authors = sum(1 for r in records if r["authors"])
     with_byline = sum(1 for r in records if r["byline_raw"])
-    assert _stat(demo_crawl.log, "newszone/normalize/byline/parsed") == with_authors
-    assert _stat(demo_crawl.log, "newszone/normalize/byline/missing") == len(records) - with_byline
-    assert _stat(demo_crawl.log, "newszone/normalize/copyright/parsed") == sum(
+    assert demo_crawl.stat("newszone/normalize/byline/parsed") == with_authors
+    assert demo_crawl.stat("newszone/normalize/byline/missing") == len(records) - with_byline
+    assert demo_crawl.stat("newszone/normalize/copyright/parsed") == sum(
         1 for r in records if r["copyright"]
     )
-    assert _stat(demo_crawl.log, "newszone/normalize/title/truncated") == sum(
+    assert demo_crawl.stat("newszone/normalize/title/truncated") == sum(
         1 for r in records if r["title_truncated"]
     )

@@ -16,12 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import lxml.html
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from newszone_crawler.demo_site import DemoSite
 
-from .conftest import ROOT, CrawlResult, run_crawl
+from .conftest import ROOT, CrawlResult, run_crawl, stat
 
 N = 30  # demo articles: 18 Recent News, 6 Photo News, 6 Press Release
 QUICK = ["-s", "NEWSZONE_FILES_ENABLED=0", "-s", "NEWSZONE_WARC_ENABLED=0"]
@@ -31,11 +30,6 @@ SITE = DemoSite(N)
 def crawl(tmp: Path, faults: dict | None, *args: str, out: str = "items.jsonl") -> CrawlResult:
     extra = ["-a", f"demo_faults={json.dumps(faults)}"] if faults else []
     return run_crawl(tmp, "-a", "demo=1", "-a", f"demo_articles={N}", *extra, *args, out=out)
-
-
-def stat(result: CrawlResult, key: str) -> int:
-    match = re.search(rf"'{re.escape(key)}': (\d+)", result.log)
-    return int(match.group(1)) if match else 0
 
 
 def stats_with(result: CrawlResult, prefix: str) -> dict[str, int]:

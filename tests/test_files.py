@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import re
@@ -50,7 +49,7 @@ from newszone_crawler.files import (
 )
 from newszone_crawler.items import Article, GoneNotice
 
-from .conftest import ROOT, CrawlResult, run_crawl
+from .conftest import ROOT, CrawlResult, run_crawl, stat
 
 PDF = b"%PDF-1.4 demo attachment " + bytes(range(256)) * 8
 STORE_PATH = re.compile(r"files/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,8})?")
@@ -637,11 +636,6 @@ def files_dir(result: CrawlResult) -> Path:
     match = re.search(r"Attachment files go to (.+?) \(limit", result.log)
     assert match, result.log[-3000:]
     return Path(match.group(1))
-
-
-def stat(result: CrawlResult, key: str) -> int:
-    match = re.search(rf"'{re.escape(key)}': (\d+)", result.log)
-    return int(match.group(1)) if match else 0
 
 
 SITE = DemoSite(MAX_ARTICLES)  # an article is the same whatever the count: serves them all

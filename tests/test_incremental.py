@@ -4,7 +4,6 @@ what is new or due, edits keep versions, vanished articles are marked gone, kill
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -14,12 +13,7 @@ from pathlib import Path
 
 from newszone_crawler.demo_site import DemoSite
 
-from .conftest import ROOT, CrawlResult, run_crawl
-
-
-def stat(result: CrawlResult, key: str) -> int:
-    match = re.search(rf"'{re.escape(key)}': (\d+)", result.log)
-    return int(match.group(1)) if match else 0
+from .conftest import ROOT, run_crawl, stat
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
