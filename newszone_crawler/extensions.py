@@ -310,20 +310,30 @@ def repair_jsonl(path: Path) -> int:
 
 class JsonLinesRepair:
     """At the start of a run, mend the JSON lines files an earlier killed run left half-written
-    in the folder of ``NEWSZONE_JSONL``."""
+    in the folder of ``NEWSZONE_JSONL``. Done once the spider is open, so only by a run that
+    holds the archive's lock (a run that found it locked touches nothing), and never on this
+    run's own file."""
 
     def __init__(self, crawler: Crawler) -> None:
-        folder = Path(crawler.settings.get("NEWSZONE_JSONL")).parent
-        if not folder.is_dir():
-            return
-        for path in sorted(folder.glob("*.jsonl")):
-            cut = repair_jsonl(path)
-            if cut:
-                crawler.stats.inc_value("newszone/jsonl/repaired")
-                logger.warning("Cut a half-written last line (%d bytes) off %s", cut, path)
+        self.crawler = crawler
+        self.folder = Path(crawler.settings.get("NEWSZONE_JSONL")).parent
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesRepair:
         if not crawler.settings.get("NEWSZONE_JSONL"):
             raise NotConfigured("NEWSZONE_JSONL is empty")
         return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        stats = self.crawler.stats
+        if stats.get_value("newszone/locked") or not self.folder.is_dir():
+            return
+        own = str(getattr(spider, "run_id", "\0"))
+        for path in sorted(self.folder.glob("*.jsonl")):
+            if own in path.name:
+                continue
+            cut = repair_jsonl(path)
+            if cut:
+                stats.inc_value("newszone/jsonl/repaired")
+                logger.warning("Cut a half-written last line (%d bytes) off %s", cut, path)

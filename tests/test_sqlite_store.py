@@ -531,7 +531,9 @@ def test_runs(store: ArchiveStore) -> None:
          "requests": None, "status": "failed", "reasons": '["2 articles failed"]',
          "boards": '["O_47261", "O_47317"]'},
     ]  # fmt: skip
-    assert store.boards_walked_ok() == {"O_47261"}
+    # run-2 walked O_47261 after run-1 and failed: no board is trusted any more
+    assert store.boards_walked_ok() == set()
+    assert store.boards_walked_ok(exclude_run="run-2") == {"O_47261"}
     with pytest.raises(ValueError, match="undeclared run counts"):
         store.finish_run("run-1", T2, {"skipped": 1}, "ok", [])
 

@@ -29,5 +29,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
             return
         code = crawler.stats.get_value(EXIT_CODE_STAT) if crawler.stats else None
+        if code is None and crawler.settings.getbool("NEWSZONE_RUN_SUMMARY", True):
+            code = 1  # no verdict at all: the run was cut off (a forced shutdown) before one
         if code:
             self.exitcode = int(code)

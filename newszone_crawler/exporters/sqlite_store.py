@@ -527,15 +527,19 @@ class ArchiveStore:
         with self.db.atomic():
             self.runs.upsert(row, pk="id")
 
-    def boards_walked_ok(self) -> set[str]:
-        """Board ids that some finished run with status ``ok`` walked: their archive holds every
-        article the board listed then, so a later incremental run may stop at known pages."""
-        walked: set[str] = set()
-        for (boards,) in self.db.execute(
-            "SELECT boards FROM runs WHERE status = 'ok' AND finished_at IS NOT NULL"
+    def boards_walked_ok(self, exclude_run: str | None = None) -> set[str]:
+        """Board ids whose latest run (``exclude_run`` aside: the run asking) finished with
+        status ``ok``: their archive holds every article the board listed then, so a later
+        incremental run may stop at known pages. A later failed or killed run (no status)
+        takes that trust away until a run walks the board to the end and finishes ok."""
+        latest: dict[str, str | None] = {}
+        for boards, status in self.db.execute(
+            "SELECT boards, status FROM runs WHERE id IS NOT ? ORDER BY started_at DESC, id DESC",
+            [exclude_run],
         ):
-            walked.update(_loads(boards) or [])
-        return walked
+            for board in _loads(boards) or []:
+                latest.setdefault(board, status)
+        return {board for board, status in latest.items() if status == "ok"}
 
     def state(self) -> dict[str, dict[str, Any]]:
         """``{id: {content_hash, published, board_id, url, gone_at, files_pending}}`` of every
@@ -684,12 +688,13 @@ class CrawlState:
     """Board ids that a finished run with status ``ok`` walked."""
 
 
-def read_crawl_state(path: str | Path) -> CrawlState:
-    """The crawl state of the archive at ``path``; empty when there is no archive yet."""
+def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
+    """The crawl state of the archive at ``path`` for run ``run_id`` (whose own ``runs`` row
+    does not count); empty when there is no archive yet."""
     if not Path(path).exists():
         return CrawlState({}, set())
     store = ArchiveStore.open(path)
     try:
-        return CrawlState(store.state(), store.boards_walked_ok())
+        return CrawlState(store.state(), store.boards_walked_ok(exclude_run=run_id))
     finally:
         store.close()

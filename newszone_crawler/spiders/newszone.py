@@ -160,7 +160,7 @@ class NewsZoneSpider(Spider):
             return
         db = self.crawler.settings.get("NEWSZONE_DB")
         if db:
-            self.state = read_crawl_state(db)
+            self.state = read_crawl_state(db, self.run_id)
         today = datetime.now(KOREA).date()
         self.recheck_from = (today - timedelta(days=self.recheck_days)).isoformat()
         self.logger.info(
