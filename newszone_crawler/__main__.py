@@ -1,4 +1,5 @@
-"""Command line of the archive: ``python -m newszone_crawler export --jsonl FILE``.
+"""Command line of the archive: ``python -m newszone_crawler export --jsonl FILE`` and
+``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``.
 
 Crawling is ``scrapy crawl newszone``; this module holds what works on the archive alone.
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .exporters.dataset import export_jsonl, write_datapackage
 from .exporters.sqlite_store import ArchiveStore
-from .settings import NEWSZONE_DB
+from .settings import FILES_STORE, NEWSZONE_DB, NEWSZONE_DB_BATCH, NEWSZONE_REQUIRED_FIELDS
 
 
 def export(args: argparse.Namespace) -> int:
@@ -32,6 +33,48 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def rebuild(args: argparse.Namespace) -> int:
+    """Rebuild the records of every captured article page into a new archive."""
+    from .rebuild import rebuild as rebuild_from_warc
+    from .rebuild import warc_files
+
+    db = Path(args.db)
+    if db.exists():
+        print(f"error: {db} exists; rebuild writes a new archive (name another file)",
+              file=sys.stderr)
+        return 1
+    try:
+        files = warc_files(args.from_warc)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not files:
+        print(f"error: no WARC files in {', '.join(args.from_warc)}", file=sys.stderr)
+        return 1
+    store = ArchiveStore.open(db)
+    try:
+        result = rebuild_from_warc(
+            files,
+            store,
+            batch_size=args.batch,
+            base_url=args.base_url,
+            files_folder=Path(args.files_store).name,
+            required=NEWSZONE_REQUIRED_FIELDS,
+        )
+    finally:
+        store.close()
+    print(
+        f"Rebuilt {result.articles} articles ({result.new} new, {result.changed} changed, "
+        f"{result.unchanged} unchanged, {result.gone} gone) from {result.captures} article "
+        f"captures in {result.warc_files} WARC files into {db}; {result.layout_errors} layout "
+        f"errors, {result.dropped} dropped, {result.skipped} skipped, "
+        f"{result.duplicates} duplicates; {result.batches} batches"
+    )
+    for reason in result.reasons[:20]:
+        print(f"  {reason}", file=sys.stderr)
+    return 0 if result.status == "ok" else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m newszone_crawler")
@@ -40,6 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     exporter.add_argument("--jsonl", required=True, help="file to write (datapackage.json beside it)")
     exporter.add_argument("--db", default=NEWSZONE_DB, help=f"the archive (default {NEWSZONE_DB})")
     exporter.set_defaults(run=export)
+    rebuilder = commands.add_parser(
+        "rebuild", help="re-extract records from stored WARC captures into a new archive"
+    )
+    rebuilder.add_argument("--from-warc", nargs="+", required=True, metavar="PATH",
+                           help="WARC files, or folders of them (e.g. output/warc)")
+    rebuilder.add_argument("--db", required=True, help="the new archive to write (must not exist)")
+    rebuilder.add_argument("--batch", type=int, default=NEWSZONE_DB_BATCH,
+                           help=f"records per transaction (default {NEWSZONE_DB_BATCH})")
+    rebuilder.add_argument("--base-url", default=None,
+                           help="site root of the canonical URLs (default: each capture's own)")
+    rebuilder.add_argument("--files-store", default=FILES_STORE,
+                           help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
+    rebuilder.set_defaults(run=rebuild)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

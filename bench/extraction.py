@@ -1,0 +1,209 @@
+"""Per-article extraction cost: the crawl's parse + normalize against a bare ``lxml`` parse and
+against ``trafilatura.extract``, on the same demo article pages.
+
+    python bench/extraction.py [--articles 2000] [--sample 600] [--repeat 3] [--profile FILE]
+
+Pages come from the demo site's catalogue in-process (``DemoSite.handle``, no server), decoded
+as the crawl decodes them. Two sets:
+
+* ``served``: the demo pages as the demo site serves them (about 4.3 KB: the board's markup,
+  little site chrome);
+* ``padded``: the same pages with about 25 KB of site chrome added outside the article (menus,
+  quick links, a footer site map, inline scripts), so a page weighs what the real site's pages
+  weigh (25-35 KB; the issue's figures are for such pages). The padded pages must give the
+  same record as the served ones; the benchmark checks that.
+
+Each method runs over every page of a set, ``--repeat`` times; the best pass (in process CPU
+time) counts.
+Prints JSON: milliseconds per page and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import lxml.html  # noqa: E402
+from parsel import Selector  # noqa: E402
+from w3lib.url import url_query_parameter  # noqa: E402
+
+from newszone_crawler.demo_site import DemoSite  # noqa: E402
+from newszone_crawler.normalize.record import normalize_article  # noqa: E402
+from newszone_crawler.parsing import parse_article  # noqa: E402
+from newszone_crawler.parsing.record import raw_article  # noqa: E402
+from newszone_crawler.rebuild import decode_html  # noqa: E402
+
+CRAWLED_AT = "2026-01-01T00:00:00Z"
+
+
+def site_chrome(target_bytes: int = 25_000) -> tuple[str, str]:
+    """``(header, footer)`` HTML of site chrome, about ``target_bytes`` together: what a real
+    government portal page carries around its article (deterministic)."""
+    sections = ["About MND", "Policy", "News Zone", "Defense Data", "Information", "Community",
+                "Organization", "Open Government", "Services", "Related Sites"]
+    header: list[str] = ['<div id="skip"><a href="#contents">Skip to content</a></div>',
+                         '<div id="util"><ul class="util_menu">']
+    header += [f'<li><a href="/user/util.action?item={i}">Utility {i}</a></li>' for i in range(8)]
+    header.append('</ul></div><div id="lnb"><ul class="depth1_list">')
+    footer: list[str] = ['<div id="sitemap"><ul class="sitemap_list">']
+    size = 0
+    i = 0
+    while size < target_bytes:
+        name = sections[i % len(sections)]
+        items = "".join(
+            f'<li class="depth3"><a href="/user/sub.action?menu=mndEN_{i:02d}{j:02d}00000000" '
+            f'title="{name} {j}">{name} item {j}</a></li>'
+            for j in range(12)
+        )
+        block = f'<li class="depth2"><a href="#none" class="menu_toggle">{name} {i}</a><ul>{items}</ul></li>'
+        (header if i % 2 == 0 else footer).append(block)
+        size += len(block)
+        i += 1
+    header.append("</ul></div>")
+    script = (
+        "<script>var MENU_STATE = {" + ", ".join(f'"m{j}": {j % 3}' for j in range(150))
+        + "}; function toggleMenu(id){ var el = document.getElementById(id); "
+        "if (el) { el.className = el.className === 'on' ? '' : 'on'; } }</script>"
+    )
+    footer.append(f"</ul></div>{script}")
+    return "".join(header), "".join(footer)
+
+
+def pad(html: str, chrome: tuple[str, str]) -> str:
+    """The page with site chrome before ``div#contents`` and before ``</body>``."""
+    header, footer = chrome
+    html = html.replace('<div id="contents">', header + '<div id="contents">', 1)
+    return html.replace("</body>", footer + "</body>", 1)
+
+
+def demo_pages(articles: int, sample: int) -> list[tuple[str, bytes, str | None]]:
+    """``(url, body, content type)`` of ``sample`` article pages spread over the catalogue."""
+    site = DemoSite(articles, base_url="http://127.0.0.1:8000")
+    ids = site.all_ids()
+    step = max(1, len(ids) // sample)
+    pages = []
+    for seq in ids[::step][:sample]:
+        url = site.article_url(seq)
+        parts = urlsplit(url)
+        answer = site.handle(parts.path, parts.query)
+        assert answer.status == 200, url
+        pages.append((url, answer.body, answer.header("Content-Type")))
+    return pages
+
+
+def extract(text: str, url: str) -> Any:
+    """What the crawl does with an article page: parse, place the raw fields, normalize."""
+    fields = parse_article(text, url)
+    item = raw_article(
+        fields,
+        board_seq=url_query_parameter(url, "boardSeq") or "",
+        board_id=url_query_parameter(url, "boardId") or "",
+        url=url,
+        fetched_url=url,
+        crawled_at=CRAWLED_AT,
+    )
+    normalize_article(item)
+    return item
+
+
+def _time(fn: Callable[[str, str], Any], pages: list[tuple[str, str]], repeat: int) -> float:
+    """Best CPU seconds per page over ``repeat`` passes (process CPU time, so other work on
+    the machine changes the figure little; everything here is single-threaded CPU work)."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        started = time.process_time()
+        for url, text in pages:
+            fn(text, url)
+        best = min(best, time.process_time() - started)
+    return best / len(pages)
+
+
+def measure(articles: int, sample: int, repeat: int, with_trafilatura: bool = True) -> dict[str, Any]:
+    raw = demo_pages(articles, sample)
+    served = [(url, decode_html(body, ct)) for url, body, ct in raw]
+    chrome = site_chrome()
+    padded = [(url, pad(text, chrome)) for url, text in served]
+    for (url, text), (_, big) in zip(served, padded, strict=True):  # chrome changes nothing
+        assert vars(extract(text, url)) == vars(extract(big, url)), url
+    try:
+        import trafilatura
+    except ImportError:  # the bench extra is not installed
+        trafilatura = None
+    methods: dict[str, Callable[[str, str], Any]] = {
+        "lxml.html.fromstring": lambda text, url: lxml.html.fromstring(text),
+        "parsel Selector": lambda text, url: Selector(text=text).root,
+        "parse_article": lambda text, url: parse_article(text, url),
+        "extraction (parse + normalize)": extract,
+    }
+    if trafilatura is not None and with_trafilatura:
+        methods["trafilatura.extract"] = lambda text, url: trafilatura.extract(text, url=url)
+    out: dict[str, Any] = {"pages": len(raw), "repeat": repeat, "sets": {}}
+    decode = [(url, (body, ct)) for url, body, ct in raw]
+    decode_s = _time(lambda pair, url: decode_html(*pair), decode, repeat)  # type: ignore[arg-type]
+    for name, pages in (("served", served), ("padded", padded)):
+        sizes = [len(text.encode("utf-8")) for _, text in pages]
+        result = {"mean_kb": sum(sizes) / len(sizes) / 1024, "ms_per_page": {}}
+        for method, fn in methods.items():
+            result["ms_per_page"][method] = _time(fn, pages, repeat) * 1000
+        ms = result["ms_per_page"]
+        result["decode_ms"] = decode_s * 1000
+        result["extraction_over_lxml"] = ms["extraction (parse + normalize)"] / ms["lxml.html.fromstring"]
+        if "trafilatura.extract" in ms:
+            result["trafilatura_over_extraction"] = (
+                ms["trafilatura.extract"] / ms["extraction (parse + normalize)"]
+            )
+        out["sets"][name] = result
+    return out
+
+
+def profile(articles: int, sample: int, target: Path, top: int = 25) -> str:
+    """cProfile of the extraction over the padded pages; returns the top functions."""
+    raw = demo_pages(articles, sample)
+    chrome = site_chrome()
+    pages = [(url, pad(decode_html(body, ct), chrome)) for url, body, ct in raw]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for url, text in pages:
+        extract(text, url)
+    profiler.disable()
+    profiler.dump_stats(target)
+    import io
+
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(target), stream=buffer)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000, help="demo catalogue size")
+    parser.add_argument("--sample", type=int, default=600, help="article pages measured")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-trafilatura", action="store_true")
+    parser.add_argument("--profile", type=Path, help="also write a cProfile of the extraction")
+    args = parser.parse_args(argv)
+    result = measure(args.articles, args.sample, args.repeat, not args.no_trafilatura)
+    if args.profile:
+        result["profile_text"] = profile(args.articles, args.sample, args.profile)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,505 @@
+"""Rebuild archive records from stored WARC captures, with the current parser and normalizers.
+
+A parser fix should never need a new crawl: every article page a run fetched sits in its WARC
+files exactly as it came over the wire (``middlewares.WarcCaptureMiddleware``).
+:func:`rebuild` reads them back and runs each article page through the same pure functions the
+crawl uses - decode, ``parsing.parse_article``, ``parsing.record.raw_article``,
+``normalize.record.normalize_article``, the required-fields check - and stores the records
+through :class:`~newszone_crawler.exporters.sqlite_store.ArchiveStore`, in batches (one
+transaction each). ``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``
+is its command line.
+
+What comes from where:
+
+* article pages: WARC ``response`` records whose URL has ``command=view``, status 200 and no
+  ``WARC-Truncated``; ``id``/``board_id`` from the URL's ``boardSeq``/``boardId``; ``url`` is
+  the canonical URL on the capture's own site root (``base_url`` overrides it);
+  ``fetched_url`` the captured URL; ``crawled_at`` the capture's ``WARC-Date`` (to the
+  second); ``warc_file``/``warc_record_id``/``warc_offset`` the record's own location;
+* captures are replayed in time order (``WARC-Date``, then file, then offset), so rebuilding
+  several runs' WARC files gives the same ``new``/``changed``/``unchanged`` history,
+  ``article_versions`` rows included. ``first_seen``, ``last_seen`` and ``changed_at`` are
+  the capture times (the crawl writes the time its batch was stored). Within one run
+  (``isPartOf`` of the file's ``warcinfo``) the first capture of an article wins, as the
+  crawl's de-duplication keeps the first record;
+* an article page answering 404 or 410 marks a stored article ``gone_at`` (as the crawl does);
+* attachment download fields come from the captures of the downloads: the run's last capture
+  of the file's URL (redirects followed) gives ``downloaded`` (``sha256``, ``bytes``,
+  ``content_type``, ``server_name``, ``path``) or ``failed`` (``HTTP <status>``, a cut or an
+  empty body); no capture in the run but a good one in an earlier run gives ``cached``; no
+  capture at all leaves them empty.
+
+What cannot be known from the WARC files: the fetch time to better than the capture's second,
+when the crawl stored its batch (``first_seen``/``last_seen``), whether a ``cached`` file is
+still on disk, download failures that never got an answer (timeouts, refused requests), and the
+crawl's own bookkeeping (``runs`` rows, the ``failures`` table). The rebuild records one
+``runs`` row of mode ``rebuild`` that names no boards, so the next incremental crawl reads the
+boards' whole listings once (fetching only what the archive lacks) before it trusts early stops.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urljoin
+
+from itemadapter import ItemAdapter
+from w3lib.url import url_query_parameter
+from warcio.archiveiterator import ArchiveIterator
+
+from .exporters.sqlite_store import ArchiveStore
+from .files import file_key, hashed_path, sanitize_content_type, server_filename
+from .items import Article
+from .normalize.record import normalize_article
+from .parsing import PageLayoutError, parse_article
+from .parsing.record import raw_article
+from .parsing.urls import canonical_article_url, site_root
+
+try:  # the crawl's own decoder (hostile charset labels refused), when this version has it
+    from .parsing.encoding import decode_page as _decode_page
+except ImportError:  # pragma: no cover - older parsing package: decode as Scrapy does
+    _decode_page = None
+
+__all__ = [
+    "Capture",
+    "FileCapture",
+    "RebuildResult",
+    "WarcIndex",
+    "article_from_page",
+    "crawled_at_of",
+    "decode_html",
+    "moment",
+    "rebuild",
+    "scan_warcs",
+    "warc_files",
+]
+
+GONE_STATUSES = (404, 410)
+DEFAULT_REQUIRED = ("id", "url", "title", "published", "body")
+MAX_REDIRECTS = 5
+_HASH_BLOCK = 1 << 16
+_IS_PART_OF = re.compile(rb"^isPartOf:\s*(.+?)\s*$", re.MULTILINE)
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+
+
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """A page's text, decoded as the crawl decodes it (``parsing.encoding.decode_page`` when
+    present; else Scrapy's rule: BOM, ``Content-Type`` charset, ``<meta>``, then detection).
+
+    >>> decode_html("<p>국방</p>".encode("euc-kr"),
+    ...             "text/html; charset=euc-kr")
+    '<p>국방</p>'
+    """
+    if _decode_page is not None:
+        return _decode_page(body, content_type).text
+    from w3lib.encoding import (  # pragma: no cover - fallback
+        html_body_declared_encoding,
+        html_to_unicode,
+        http_content_type_encoding,
+        read_bom,
+    )
+
+    declared = (  # pragma: no cover - fallback
+        read_bom(body)[0]
+        or http_content_type_encoding(content_type or "")
+        or html_body_declared_encoding(body)
+    )
+    if declared:  # pragma: no cover - fallback
+        return html_to_unicode(f"charset={declared}", body)[1]
+    return html_to_unicode(content_type or "", body)[1]  # pragma: no cover - fallback
+
+
+def crawled_at_of(warc_date: str) -> str:
+    """A ``WARC-Date`` as the crawl writes ``crawled_at``: UTC, to the second.
+
+    >>> crawled_at_of("2026-11-28T23:32:11.734512Z"), crawled_at_of("2026-11-28T23:32:11Z")
+    ('2026-11-28T23:32:11Z', '2026-11-28T23:32:11Z')
+    """
+    moment = datetime.fromisoformat(warc_date.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def moment(warc_date: str) -> str:
+    """A ``WARC-Date`` in one fixed, sortable shape (microseconds, UTC); ``""`` stays ``""``.
+
+    >>> moment("2026-11-28T23:32:11Z") < moment("2026-11-28T23:32:11.5Z")
+    True
+    """
+    if not warc_date:
+        return ""
+    when = datetime.fromisoformat(warc_date.replace("Z", "+00:00")).astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def is_article_url(url: str) -> bool:
+    """An article page's URL (``command=view`` with ``boardId`` and ``boardSeq``).
+
+    >>> is_article_url("http://h/user/boardList.action?boardId=B&boardSeq=O_1&command=view")
+    True
+    >>> is_article_url("http://h/user/boardList.action?boardId=B&page=2")
+    False
+    """
+    return (
+        url_query_parameter(url, "command") == "view"
+        and bool(url_query_parameter(url, "boardSeq"))
+        and bool(url_query_parameter(url, "boardId"))
+    )
+
+
+def warc_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The WARC files named, or found in the folders named (``*.warc.gz``, ``*.warc``), in
+    name order; files still being written (``.open``) are left out."""
+    found: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            found.extend(p for p in entry.iterdir() if p.name.endswith((".warc.gz", ".warc")))
+        elif entry.exists():
+            found.append(entry)
+        else:
+            raise FileNotFoundError(f"no WARC file or folder at {entry}")
+    return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+# -- reading the WARC files --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Where an article page's response record is, and what its headers said."""
+
+    url: str
+    status: int
+    date: str
+    path: Path
+    offset: int
+    record_id: str
+    run: str | None
+    truncated: bool
+    content_type: str | None
+
+    @property
+    def warc_file(self) -> str:
+        return self.path.name
+
+    def order(self) -> tuple[str, str, int]:
+        return (moment(self.date), self.path.name, self.offset)
+
+
+@dataclass(frozen=True)
+class FileCapture:
+    """A captured answer to an attachment download (hash and size of the decoded body)."""
+
+    status: int
+    date: str
+    run: str | None
+    truncated: bool
+    sha256: str | None
+    bytes: int
+    content_type: str | None
+    server_name: str | None
+    location: str | None
+
+
+@dataclass
+class WarcIndex:
+    """What a first pass over the WARC files found: article captures in time order, and every
+    download capture by :func:`~newszone_crawler.files.file_key` of its URL."""
+
+    articles: list[Capture] = field(default_factory=list)
+    files: dict[str, list[FileCapture]] = field(default_factory=lambda: defaultdict(list))
+    records: int = 0
+    warc_files: int = 0
+
+
+def _header(record: Any, name: str) -> str | None:
+    headers = record.http_headers
+    if headers is None:
+        return None
+    values = [v for k, v in headers.headers if k.lower() == name.lower()]
+    return values[-1] if values else None  # Scrapy's Headers.get() gives the last value
+
+
+def _status(record: Any) -> int:
+    try:
+        return int(record.http_headers.get_statuscode())
+    except (AttributeError, TypeError, ValueError):
+        return 0
+
+
+def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
+    """One pass over the WARC files: locate every article capture and hash every download."""
+    index = WarcIndex()
+    for path in paths:
+        index.warc_files += 1
+        run: str | None = None
+        with open(path, "rb") as fh:
+            records = ArchiveIterator(fh)
+            for record in records:
+                index.records += 1
+                if record.rec_type == "warcinfo":
+                    found = _IS_PART_OF.search(record.content_stream().read())
+                    run = found.group(1).decode("utf-8", "replace") if found else run
+                    continue
+                if record.rec_type != "response":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                date = record.rec_headers.get_header("WARC-Date") or ""
+                truncated = bool(record.rec_headers.get_header("WARC-Truncated"))
+                command = url_query_parameter(url, "command")
+                if command == "view" and is_article_url(url):
+                    index.articles.append(
+                        Capture(
+                            url=url,
+                            status=_status(record),
+                            date=date,
+                            path=path,
+                            offset=records.get_record_offset(),
+                            record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+                            run=run,
+                            truncated=truncated,
+                            content_type=_header(record, "Content-Type"),
+                        )
+                    )
+                elif command == "download":
+                    digest, size = hashlib.sha256(), 0
+                    stream = record.content_stream()
+                    for block in iter(lambda: stream.read(_HASH_BLOCK), b""):
+                        digest.update(block)
+                        size += len(block)
+                    index.files[file_key(url)].append(
+                        FileCapture(
+                            status=_status(record),
+                            date=date,
+                            run=run,
+                            truncated=truncated,
+                            sha256=digest.hexdigest() if size else None,
+                            bytes=size,
+                            content_type=_header(record, "Content-Type"),
+                            server_name=_header(record, "Content-Disposition"),
+                            location=_header(record, "Location"),
+                        )
+                    )
+    index.articles.sort(key=Capture.order)
+    for captures in index.files.values():
+        captures.sort(key=lambda c: moment(c.date))
+    return index
+
+
+def read_page(capture: Capture, handles: dict[Path, BinaryIO] | None = None) -> bytes:
+    """The decoded payload (dechunked, decompressed) of an article capture; ``handles``
+    keeps the WARC files open between calls (the caller closes them)."""
+    if handles is None:
+        with open(capture.path, "rb") as fh:
+            return read_page(capture, {capture.path: fh})
+    fh = handles.get(capture.path)
+    if fh is None:
+        fh = handles[capture.path] = open(capture.path, "rb")  # noqa: SIM115
+    fh.seek(capture.offset)
+    record = next(iter(ArchiveIterator(fh)))
+    return record.content_stream().read()
+
+
+# -- one article -------------------------------------------------------------------------------
+
+
+def article_from_page(
+    body: bytes,
+    content_type: str | None,
+    fetched_url: str,
+    crawled_at: str,
+    base_url: str | None = None,
+) -> Article:
+    """An article page's bytes -> a normalized :class:`Article`, as the crawl makes it
+    (``PageLayoutError`` when the page is not an article)."""
+    fields = parse_article(decode_html(body, content_type), fetched_url)
+    item = raw_article(
+        fields,
+        board_seq=url_query_parameter(fetched_url, "boardSeq") or "",
+        board_id=url_query_parameter(fetched_url, "boardId") or "",
+        url=canonical_article_url(fetched_url, base_url or site_root(fetched_url)),
+        fetched_url=fetched_url,
+        crawled_at=crawled_at,
+    )
+    normalize_article(item)
+    return item
+
+
+def _missing(record: dict[str, Any], required: Iterable[str]) -> list[str]:
+    """Required fields the record lacks (photos stand in for a body, as in the crawl)."""
+    missing = [name for name in required if record.get(name) in (None, "", [])]
+    if "body" in missing and record.get("images"):
+        missing.remove("body")
+    return missing
+
+
+def _download_fields(
+    url: str, name: str | None, capture: Capture, index: WarcIndex, files_folder: str
+) -> dict[str, Any] | None:
+    """The download fields of one attachment, from the captures of its URL (see module doc)."""
+    key, hops = file_key(url), 0
+    while True:
+        captures = index.files.get(key, [])
+        same_run = [c for c in captures if c.run == capture.run]
+        last = same_run[-1] if same_run else None
+        if last is not None and 300 <= last.status < 400 and last.location and hops < MAX_REDIRECTS:
+            key, hops = file_key(urljoin(url, last.location)), hops + 1
+            continue
+        break
+    path = f"{files_folder}/{hashed_path(url, name)}" if files_folder else hashed_path(url, name)
+    if last is not None:
+        if last.status != 200:
+            error = f"HTTP {last.status}"
+        elif last.truncated:
+            error = "incomplete: the connection closed before the whole body"
+        elif not last.bytes:
+            error = "empty response body"
+        else:
+            return {
+                "sha256": last.sha256, "bytes": last.bytes,
+                "content_type": sanitize_content_type(last.content_type), "path": path,
+                "status": "downloaded", "error": None,
+                "server_name": server_filename(last.server_name),
+            }
+        return {"sha256": None, "bytes": None, "content_type": None, "path": None,
+                "status": "failed", "error": error, "server_name": None}
+    before = moment(capture.date)
+    earlier = [
+        c for c in captures
+        if moment(c.date) < before and c.status == 200 and not c.truncated and c.bytes
+    ]
+    if earlier:
+        good = earlier[-1]
+        return {
+            "sha256": good.sha256, "bytes": good.bytes,
+            "content_type": sanitize_content_type(good.content_type), "path": path,
+            "status": "cached", "error": None, "server_name": server_filename(good.server_name),
+        }
+    return None
+
+
+# -- the rebuild -------------------------------------------------------------------------------
+
+
+@dataclass
+class RebuildResult:
+    """What a rebuild did: captures read and what became of them."""
+
+    warc_files: int = 0
+    records: int = 0
+    captures: int = 0
+    articles: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    layout_errors: int = 0
+    dropped: int = 0
+    batches: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "incomplete" if self.layout_errors or self.dropped else "ok"
+
+
+def rebuild(
+    paths: Iterable[str | Path],
+    store: ArchiveStore,
+    *,
+    run_id: str | None = None,
+    batch_size: int = 100,
+    base_url: str | None = None,
+    files_folder: str = "files",
+    required: Iterable[str] = DEFAULT_REQUIRED,
+    now: Callable[[], str] | None = None,
+) -> RebuildResult:
+    """Rebuild the records of every article page captured in the WARC files (or folders)
+    ``paths`` into ``store``: ``batch_size`` records per transaction, a ``runs`` row of mode
+    ``rebuild``. ``files_folder`` is the folder name attachment ``path`` values start with
+    (``FILES_STORE``'s last component)."""
+    clock = now or (lambda: datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    run_id = run_id or "rebuild-" + datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+    required = tuple(required)
+    result = RebuildResult()
+    files = warc_files(paths)
+    store.start_run(run_id, "rebuild", clock(), [])
+    index = scan_warcs(files)
+    result.warc_files, result.records = index.warc_files, index.records
+    seen: set[tuple[str | None, str]] = set()
+    batch: list[tuple[dict[str, Any], str]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        with store.db.atomic():  # one transaction per batch; each record at its capture time
+            for record, at in batch:
+                (outcome,) = store.store([record], run_id=run_id, now=at)
+                setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
+        result.batches += 1
+        batch.clear()
+
+    handles: dict[Path, BinaryIO] = {}  # the WARC files, each opened once
+    try:
+        for capture in index.articles:
+            result.captures += 1
+            seq = url_query_parameter(capture.url, "boardSeq") or ""
+            at = crawled_at_of(capture.date) if capture.date else clock()
+            if capture.status in GONE_STATUSES and not capture.truncated:
+                flush()
+                if store.mark_gone(seq, at):
+                    result.gone += 1
+                continue
+            if capture.status != 200 or capture.truncated:
+                result.skipped += 1
+                continue
+            if (capture.run, seq) in seen:
+                result.duplicates += 1
+                continue
+            seen.add((capture.run, seq))
+            try:
+                item = article_from_page(
+                    read_page(capture, handles), capture.content_type, capture.url, at, base_url
+                )
+            except PageLayoutError as exc:
+                result.layout_errors += 1
+                result.reasons.append(f"layout: {exc}")
+                continue
+            item.warc_file = capture.warc_file
+            item.warc_record_id = capture.record_id
+            item.warc_offset = capture.offset
+            for attachment in item.attachments:
+                fields = _download_fields(attachment["url"], attachment.get("name"), capture, index,
+                                          files_folder)
+                if fields:
+                    attachment.update(fields)  # type: ignore[typeddict-item]
+            record = ItemAdapter(item).asdict()
+            missing = _missing(record, required)
+            if missing:
+                result.dropped += 1
+                result.reasons.append(f"{capture.url}: missing {', '.join(missing)}")
+                continue
+            result.articles += 1
+            batch.append((record, at))
+            if len(batch) >= batch_size:
+                flush()
+    finally:
+        for fh in handles.values():
+            fh.close()
+    flush()
+    counts = {
+        "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
+        "failed": result.layout_errors + result.dropped, "gone": result.gone,
+        "pages": 0, "requests": 0,
+    }
+    store.finish_run(run_id, clock(), counts, result.status, result.reasons[:50])
+    return result
