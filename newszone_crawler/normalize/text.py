@@ -13,6 +13,7 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Lone surrogates cannot be encoded as UTF-8: they would break the JSON lines and the archive.
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+_UNUSUAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ud800-\udfff]")
 
 
 def safe_text(text: str) -> str:
@@ -39,7 +40,8 @@ def clean_line(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = safe_text(_ZERO_WIDTH.sub("", text))
+    if _UNUSUAL.search(text):  # rare: most lines need only the whitespace pass
+        text = safe_text(_ZERO_WIDTH.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from parsel import Selector
+from parsel import Selector, SelectorList
 from w3lib.url import safe_url_string
 from urllib.parse import urljoin
 
@@ -174,10 +174,13 @@ def _is_caption(block: Block) -> bool:
 
 def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
     block = None
-    for label in sel.xpath(".//dt | .//th | .//strong | .//span"):
-        key = text_of(label).rstrip(":： ").casefold()
-        if key in {name.casefold() for name in S.FILE_LABELS}:
-            block = label.xpath("following-sibling::*[1]") or label.xpath("..")
+    wanted = {name.casefold() for name in S.FILE_LABELS}
+    for label in sel.root.iter("dt", "th", "strong", "span"):  # lxml directly: a hot path
+        if clean_line(" ".join(label.itertext())).rstrip(":： ").casefold() in wanted:
+            target = label.getnext()
+            if target is None:
+                target = label.getparent()
+            block = SelectorList([Selector(root=target)])
             break
     if block is None:
         block = first(sel, S.FILE_BLOCK)

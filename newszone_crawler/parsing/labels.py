@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from parsel import Selector, SelectorList
 
 from ..normalize.text import clean_line
@@ -40,25 +42,39 @@ def _label_key(text: str) -> str:
     return clean_line(text).rstrip(":： ").strip().casefold()
 
 
+LABEL_TAGS = ("dt", "th", "span", "strong", "em")
+VALUE_TAGS = ("dd", "td")
+
+
+def _node_text(node: Any) -> str:
+    return clean_line(" ".join(node.itertext()))
+
+
 def labelled_value(sel: Selector | SelectorList, labels: tuple[str, ...]) -> str | None:
     """The text of the ``<dd>`` after the ``<dt>`` whose text is one of ``labels``.
 
     Also finds ``<th>label</th><td>value</td>`` and ``<span>label :</span> value`` pairs.
+    Walks the lxml tree directly: this runs for every page and label.
 
     >>> sel = Selector(text="<dl><dt>Date :</dt><dd>2017.03.10</dd><dt>Hit :</dt><dd>15</dd></dl>")
     >>> labelled_value(sel, ("Date",)), labelled_value(sel, ("Hit",))
     ('2017.03.10', '15')
     >>> labelled_value(sel, ("Author",)) is None
     True
+    >>> labelled_value(Selector(text="<p><span>Date :</span> 2017.03.10</p>"), ("Date",))
+    '2017.03.10'
     """
     wanted = {label.casefold() for label in labels}
-    for label_node in sel.xpath(".//dt | .//th | .//span | .//strong | .//em"):
-        if _label_key(" ".join(label_node.xpath(".//text()").getall())) not in wanted:
+    roots = [s.root for s in sel] if isinstance(sel, SelectorList) else [sel.root]
+    for root in roots:
+        if not hasattr(root, "iter"):
             continue
-        value = label_node.xpath("following-sibling::*[1][self::dd or self::td]")
-        if value:
-            return text_of(value)
-        tail = label_node.xpath("following-sibling::text()[1]").get()
-        if tail and clean_line(tail):
-            return clean_line(tail)
+        for node in root.iter(*LABEL_TAGS):
+            if _label_key(" ".join(node.itertext())) not in wanted:
+                continue
+            following = node.getnext()
+            if following is not None and following.tag in VALUE_TAGS:
+                return _node_text(following)
+            if node.tail and clean_line(node.tail):
+                return clean_line(node.tail)
     return None
