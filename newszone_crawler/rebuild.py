@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,10 +61,7 @@ from .parsing import PageLayoutError, parse_article
 from .parsing.record import raw_article
 from .parsing.urls import canonical_article_url, site_root
 
-try:  # the crawl's own decoder (hostile charset labels refused), when this version has it
-    from .parsing.encoding import decode_page as _decode_page
-except ImportError:  # pragma: no cover - older parsing package: decode as Scrapy does
-    _decode_page = None
+from .parsing.encoding import decode_page
 
 __all__ = [
     "Capture",
@@ -91,30 +88,14 @@ _IS_PART_OF = re.compile(rb"^isPartOf:\s*(.+?)\s*$", re.MULTILINE)
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """A page's text, decoded as the crawl decodes it (``parsing.encoding.decode_page`` when
-    present; else Scrapy's rule: BOM, ``Content-Type`` charset, ``<meta>``, then detection).
+    """A page's text, decoded as the crawl decodes it (``parsing.encoding.decode_page``:
+    hostile charset labels refused).
 
     >>> decode_html("<p>국방</p>".encode("euc-kr"),
     ...             "text/html; charset=euc-kr")
     '<p>국방</p>'
     """
-    if _decode_page is not None:
-        return _decode_page(body, content_type).text
-    from w3lib.encoding import (  # pragma: no cover - fallback
-        html_body_declared_encoding,
-        html_to_unicode,
-        http_content_type_encoding,
-        read_bom,
-    )
-
-    declared = (  # pragma: no cover - fallback
-        read_bom(body)[0]
-        or http_content_type_encoding(content_type or "")
-        or html_body_declared_encoding(body)
-    )
-    if declared:  # pragma: no cover - fallback
-        return html_to_unicode(f"charset={declared}", body)[1]
-    return html_to_unicode(content_type or "", body)[1]  # pragma: no cover - fallback
+    return decode_page(body, content_type).text
 
 
 def crawled_at_of(warc_date: str) -> str:
