@@ -44,20 +44,22 @@ def test_crawl_leaves_closed_warcs_that_warcio_accepts(crawl: tuple[Path, CrawlR
 
 def test_every_response_is_a_request_response_pair(crawl: tuple[Path, CrawlResult]) -> None:
     tmp, _ = crawl
-    types, responses, concurrent = [], set(), set()
+    types, responses, concurrent, uris = [], set(), set(), []
     for path in warcs(tmp):
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
                 types.append(record.rec_type)
                 if record.rec_type == "response":
                     responses.add(record.rec_headers.get_header("WARC-Record-ID"))
+                    uris.append(record.rec_headers.get_header("WARC-Target-URI"))
                 if record.rec_type == "request":
                     concurrent.add(record.rec_headers.get_header("WARC-Concurrent-To"))
                 if record.rec_type == "warcinfo":
                     assert b"newszone-crawler" in record.content_stream().read()
     assert types[0] == "warcinfo"
     assert responses == concurrent
-    assert {"robots.txt" in t for t in types} is not None
+    assert any(uri.endswith("/robots.txt") for uri in uris)  # robots.txt is captured too
+    assert any("/upload/news/" in uri for uri in uris)  # and the photos
     with sqlite3.connect(tmp / "newszone.sqlite") as conn:
         listing_and_articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert len(responses) > listing_and_articles
