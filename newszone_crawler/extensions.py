@@ -147,8 +147,13 @@ def judge_run(
     for key, what in (
         ("newszone/article/failed", "article page(s) could not be fetched"),
         ("newszone/article/layout_error", "article page(s) did not look as expected"),
+        ("newszone/article/wrong_page", "article request(s) answered with another page"),
+        ("newszone/article/error", "article(s) failed on an unexpected error (see the log)"),
         ("newszone/dropped", "record(s) were dropped"),
         ("newszone/store/failed", "record(s) could not be stored"),
+        ("newszone/store/failures_not_recorded", "failure(s) could not be recorded in the archive"),
+        ("newszone/ledger/unaccounted", "article(s) ended the run with no outcome (a bug)"),
+        ("spider_exceptions/count", "error(s) in the spider's callbacks (see the log)"),
     ):
         if stats.get(key):
             incomplete(f"{stats[key]} {what}")
@@ -201,9 +206,7 @@ class RunSummary:
             values.get("newszone/listing/pages", 0),
             values.get("downloader/request_count", 0),
             values.get("newszone/dropped", 0),
-            values.get("newszone/article/failed", 0)
-            + values.get("newszone/article/layout_error", 0)
-            + values.get("newszone/store/failed", 0),
+            values.get("newszone/ledger/failed", 0),
         )
         for key, count in sorted(values.items()):
             if key.startswith("newszone/dropped/"):

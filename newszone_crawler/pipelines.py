@@ -28,8 +28,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from .exporters.sqlite_store import ArchiveStore
 from .items import Article, FetchFailure, GoneNotice
+from .ledger import Rejected, Settled
 from .normalize.record import normalize_article
 from .runlock import RunLock
+from .signals import articles_failed
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ class ValidatePipeline(_Pipeline):
             reason = "missing " + ", ".join(missing)
             self.stats.inc_value("newszone/dropped")
             self.stats.inc_value(f"newszone/dropped/{reason}")
-            raise DropItem(f"{ItemAdapter(item).get('url')}: {reason}")
+            raise Rejected(f"dropped: {reason}")
         return item
 
 
@@ -142,7 +144,7 @@ class DeduplicatePipeline(_Pipeline):
         key = ItemAdapter(item).get("id")
         if key in self.seen:
             self.count("id", "duplicate")
-            raise DropItem(f"duplicate record for {key}")
+            raise Settled(f"duplicate record for {key}")
         self.seen.add(key)
         self.count("id", "unique")
         return item
@@ -199,6 +201,7 @@ class StorePipeline(_Pipeline):
         self.store = ArchiveStore.open(self.path)
         self.hashes = self.store.state()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.articles_failed, signal=articles_failed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -217,15 +220,12 @@ class StorePipeline(_Pipeline):
         if self.store is None:
             raise DropItem("the archive is locked by another run")
         if isinstance(item, FetchFailure):
-            self.store.record_failure(
-                self.crawler.spider.run_id, item.id, item.url, item.reason, utc_now()
-            )
-            raise DropItem(f"{item.id} failed: {item.reason}", log_level="DEBUG")
+            raise Rejected(item.reason, log_level="DEBUG")  # the ledger records it
         if isinstance(item, GoneNotice):
             self.flush()
             if self.store.mark_gone(item.id, utc_now()):
                 self.count("article", "gone")
-            raise DropItem(f"{item.id} is gone ({item.status})", log_level="DEBUG")
+            raise Settled(f"{item.id} is gone ({item.status})", log_level="DEBUG")
         record = ItemAdapter(item).asdict()
         outcome = outcome_of(record.get("content_hash"), self.hashes.get(record["id"]))
         self.hashes[record["id"]] = {"content_hash": record.get("content_hash")}
@@ -236,7 +236,7 @@ class StorePipeline(_Pipeline):
         ):
             self.flush()
         if outcome == "unchanged":
-            raise DropItem(f"{record['id']} unchanged", log_level="DEBUG")
+            raise Settled(f"{record['id']} unchanged", log_level="DEBUG")
         return item
 
     def flush(self) -> None:
@@ -259,6 +259,16 @@ class StorePipeline(_Pipeline):
     def close_spider(self) -> None:
         self.flush()
 
+    def articles_failed(self, failures: list[tuple[str, str, str]]) -> None:
+        """Keep the run's failed articles in ``failures`` (the ledger sends them)."""
+        if self.store is None or not failures:
+            return
+        try:
+            self.store.record_failures(self.crawler.spider.run_id, failures, utc_now())
+        except Exception:
+            self.stats.inc_value("newszone/store/failures_not_recorded", len(failures))
+            logger.exception("Could not record %d failure(s) in the archive", len(failures))
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         """After the run summary decided the status: close the ``runs`` row and the archive."""
         if self.store is None:
@@ -268,10 +278,7 @@ class StorePipeline(_Pipeline):
             "new": values.get("newszone/store/article/new", 0),
             "changed": values.get("newszone/store/article/changed", 0),
             "unchanged": values.get("newszone/store/article/unchanged", 0),
-            "failed": values.get("newszone/article/failed", 0)
-            + values.get("newszone/article/layout_error", 0)
-            + values.get("newszone/store/failed", 0)
-            + values.get("newszone/dropped", 0),
+            "failed": values.get("newszone/ledger/failed", 0),
             "gone": values.get("newszone/store/article/gone", 0),
             "pages": values.get("newszone/listing/pages", 0),
             "requests": values.get("downloader/request_count", 0),
@@ -295,6 +302,8 @@ class NoticesPipeline(_Pipeline):
     name = "notices"
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, (GoneNotice, FetchFailure)):
-            raise DropItem(f"notice {type(item).__name__} for {item.id}", log_level="DEBUG")
+        if isinstance(item, FetchFailure):
+            raise Rejected(item.reason, log_level="DEBUG")
+        if isinstance(item, GoneNotice):
+            raise Settled(f"{item.id} is gone ({item.status})", log_level="DEBUG")
         return item

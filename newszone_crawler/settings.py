@@ -29,6 +29,7 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes; a page (or decompressed body) larg
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # bytes; a page larger than this is logged
 COOKIES_ENABLED = False  # the board needs no session
 TELNETCONSOLE_ENABLED = False  # no open console port on scheduled hosts
+REMOTE_CONTROL_ENABLED = False  # no code-running HTTP port (Scrapy 2.19's remote control), no token files
 
 # Settings applied when the crawl targets a loopback address (the demo site, tests, benchmarks):
 # no delays, no throttling, more requests in flight.
@@ -49,6 +50,7 @@ NEWSZONE_BOARDS = {  # board key -> (boardId, menu id, name as the site shows it
     "photo": {"board_id": "O_47317", "menu_id": "mndEN_020200000000", "name": "Photo News"},
     "press": {"board_id": "I_8576246", "menu_id": "mndEN_020600000000", "name": "Press Release"},
 }
+NEWSZONE_LISTING_WINDOW = 2  # listing pages of one board in flight at once (read-ahead window)
 NEWSZONE_DEMO_ARTICLES = 150  # articles the embedded demo site publishes with -a demo=1
 
 # --- Incremental runs and the archive ----------------------------------------------------------
@@ -104,6 +106,7 @@ NEWSZONE_HEALTH_MIN_RECORDS = 10  # boards with fewer records in a run are not j
 
 # --- Extensions ---------------------------------------------------------------------------------
 EXTENSIONS = {
+    "newszone_crawler.ledger.RunLedger": 490,  # every requested article ends stored, settled or failed
     "newszone_crawler.extensions.RunSummary": 500,  # end-of-run summary and exit status
     "newszone_crawler.extensions.RunManifest": 510,  # every file the run wrote, with sha256
     "newszone_crawler.extensions.JsonLinesRepair": 520,  # mend a half line a killed run left

@@ -3,3 +3,7 @@
 output_written = object()
 """A component wrote a file the run's manifest must list: ``send_catch_log(output_written,
 path=Path)``."""
+
+articles_failed = object()
+"""Articles failed in this run: ``send_catch_log(articles_failed, failures=[(id, url, reason),
+...])``; the archive keeps each in its ``failures`` table (``ledger.RunLedger`` sends it)."""

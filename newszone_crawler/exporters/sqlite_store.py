@@ -506,6 +506,17 @@ class ArchiveStore:
                  "at": now}
             )
 
+    def record_failures(
+        self, run_id: str, failures: Iterable[tuple[str, str, str]], now: str
+    ) -> None:
+        """Note several failed articles (``(id, url, reason)`` each) in one transaction."""
+        rows = [
+            {"run_id": run_id, "article_id": a, "url": u, "reason": r, "at": now}
+            for a, u, r in failures
+        ]
+        with self.db.atomic():
+            self.db.table("failures").insert_all(rows)
+
     def mark_gone(self, article_id: str, now: str) -> bool:
         """Set ``gone_at`` on a stored article that is no longer listed (never deletes it).
         True when the article is stored and was not already gone."""

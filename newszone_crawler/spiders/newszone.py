@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,13 +23,20 @@ from w3lib.url import url_query_parameter
 
 from ..exporters.sqlite_store import CrawlState, read_crawl_state
 from ..items import FetchFailure, GoneNotice
+from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
 from ..parsing import PageLayoutError, article_url, listing_url, parse_article, parse_listing
 from ..parsing.encoding import decode_page
+from ..parsing.ids import canonical_id, ids_in_url
 from ..parsing.record import raw_article
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
 
-LISTING_PRIORITY = 10  # listing pages first, so paging never waits behind article pages
+# Article pages go first, then their photos, then listing pages: the queue of requests stays
+# small (at most a window of listing pages' articles) whatever a paging block claims.
+ARTICLE_PRIORITY = 20
+IMAGE_PRIORITY = 10
+LISTING_PRIORITY = 0
+ROWS_PER_PAGE = 10  # articles a listing page shows (the pinned notice aside)
 KOREA = timezone(timedelta(hours=9))  # the board's dates are Korea time
 MODES = ("incremental", "full")
 GONE_STATUSES = (404, 410)
@@ -47,6 +55,48 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass
+class BoardWalk:
+    """Where the walk of one board's listing stands."""
+
+    requested: int = 0
+    """The highest listing page number requested."""
+    in_flight: int = 0
+    """Listing pages requested and not answered yet (at most the window)."""
+    claimed_last: int | None = None
+    """The highest page number the paging blocks named."""
+    bound: int | None = None
+    """The last page the board's own ``Total ... posts`` allows (one more for articles
+    published while the walk goes on), when a page shows the total."""
+    ended: bool = False
+    """No further page is requested: an empty page, a page past ``since``, the known part of
+    the board, a repeated page, or a page that did not look like a listing."""
+
+
+def wrong_article(fetched_url: str, board_seq: str, board_id: str | None) -> str | None:
+    """Why the page fetched for article ``board_seq`` is not that article (a redirect to
+    another article, to another board or off the board), or None when it is.
+
+    >>> u = "http://h/user/boardList.action?command=view&boardId=O_47261&boardSeq="
+    >>> wrong_article(u + "o_5", "O_5", "O_47261") is None
+    True
+    >>> wrong_article(u + "O_6", "O_5", "O_47261")
+    'the page fetched names another article (O_6)'
+    >>> wrong_article(u + "O_5", "O_5", "I_8576246")
+    'the page fetched is on another board (O_47261, listed on I_8576246)'
+    >>> wrong_article("http://h/index.do", "O_5", "O_47261")
+    'the page fetched names no article'
+    """
+    url_board, url_seq = ids_in_url(fetched_url)
+    if url_seq is None:
+        return "the page fetched names no article"
+    if url_seq != board_seq:
+        return f"the page fetched names another article ({url_seq})"
+    if url_board and board_id and url_board != canonical_id(board_id):
+        return f"the page fetched is on another board ({url_board}, listed on {board_id})"
+    return None
 
 
 def _flag(value: Any) -> bool:
@@ -116,8 +166,8 @@ class NewsZoneSpider(Spider):
         self.recheck_from: str | None = None
         self.idle_pass_done = False
         self.seen: set[str] = set()
-        self.pending: set[str] = set()  # article requests with no answer yet
-        self.pages_requested: dict[str, int] = {}
+        self.walks: dict[str, BoardWalk] = {}
+        self.ledger: Ledger | RunLedger = Ledger()  # the crawl's RunLedger once started
         self.demo_port: Any = None
 
     @classmethod
@@ -139,6 +189,7 @@ class NewsZoneSpider(Spider):
         spider.mode = spider.mode_arg or settings.get("NEWSZONE_MODE")
         days = spider.recheck_days_arg
         spider.recheck_days = settings.getint("NEWSZONE_RECHECK_DAYS") if days is None else days
+        spider.window = max(1, settings.getint("NEWSZONE_LISTING_WINDOW"))
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         if spider.demo_articles is None:
             spider.demo_articles = settings.getint("NEWSZONE_DEMO_ARTICLES")
@@ -167,6 +218,9 @@ class NewsZoneSpider(Spider):
             "Mode %s: %d articles in the archive; re-checking those published since %s",
             self.mode, len(self.state.known), self.recheck_from,
         )
+        found = [e for e in self.crawler.extensions.middlewares if isinstance(e, RunLedger)]
+        if found:
+            self.ledger = found[0]
         if self.demo:
             self.base_url = self._start_demo_site()
         # Requests (redirects and attachment downloads included) stay on the site's host.
@@ -174,10 +228,13 @@ class NewsZoneSpider(Spider):
         self.allowed_domains = [host.removeprefix("www.")]
         if self.start_url:
             board_key = self._board_of(self.start_url)
-            yield self._listing_request(self.start_url, board_key, page_number(self.start_url) or 1)
+            first_page = page_number(self.start_url) or 1
+            self.walks[board_key] = BoardWalk(requested=first_page, in_flight=1)
+            yield self._listing_request(self.start_url, board_key, first_page)
             return
         for key, board in self.boards.items():
             url = listing_url(self.base_url, board["board_id"], board["menu_id"], self.site_id, 1)
+            self.walks[key] = BoardWalk(requested=1, in_flight=1)
             yield self._listing_request(url, key, 1)
 
     def _start_demo_site(self) -> str:
@@ -216,15 +273,25 @@ class NewsZoneSpider(Spider):
     # --- listing -------------------------------------------------------------------------------
 
     def parse_listing(self, response: Response, board_key: str, page: int):
-        """Request the page's new articles and the listing pages after it."""
+        """Request the page's new articles, then the next listing pages the walk allows."""
         stats = self.crawler.stats
         stats.inc_value("newszone/listing/pages")
         stats.inc_value(f"newszone/board/{board_key}/pages")
+        walk = self.walks.setdefault(board_key, BoardWalk(requested=page, in_flight=1))
+        walk.in_flight = max(0, walk.in_flight - 1)
         try:
             listing = parse_listing(self._text(response), response.url)
         except PageLayoutError as exc:
             stats.inc_value("newszone/listing/layout_error")
             self.logger.error("Listing page does not look as expected: %s", exc)
+            walk.ended = True
+            return
+        except Exception as exc:  # a page shape nobody foresaw: the run fails, loudly
+            stats.inc_value("newszone/listing/layout_error")
+            stats.inc_value("newszone/listing/error")
+            self.logger.exception("Listing page could not be read (%s): %s", describe(exc),
+                                  response.url)
+            walk.ended = True
             return
         if page == 1 and listing.total is not None:
             stats.set_value(f"newszone/board/{board_key}/total", listing.total)
@@ -233,40 +300,82 @@ class NewsZoneSpider(Spider):
         site_id = url_query_parameter(response.url, "siteId") or self.site_id
         incremental = self.mode == "incremental"
         past_since = False
+        repeated = bool(listing.articles)
+        unparsed_dates = []
         for entry in listing.entries:
+            seq, entry_board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
+            if not seq or not entry_board:
+                stats.inc_value("newszone/listing/bad_id")
+                self.logger.warning("Listing row with no usable id (%r, %r) on %s",
+                                    entry.board_id, entry.board_seq, response.url)
+                continue
             published = parse_date(entry.date_raw)
+            if entry.date_raw and published is None:
+                stats.inc_value("newszone/listing/date_unparsed")
+                unparsed_dates.append(entry.date_raw)
             if self.since and published and date.fromisoformat(published) < self.since:
                 past_since = past_since or not entry.pinned
                 continue
             stats.inc_value(f"newszone/board/{board_key}/listed")
-            if entry.board_seq in self.seen:
+            if seq in self.seen:
                 stats.inc_value("newszone/article/duplicate_link")
                 continue
-            self.seen.add(entry.board_seq)
-            if incremental and self._settled(entry.board_seq):
+            repeated = repeated and entry.pinned
+            self.seen.add(seq)
+            if incremental and self._settled(seq):
                 stats.inc_value(f"newszone/board/{board_key}/known")
                 continue
-            url = article_url(self.base_url, entry.board_id, entry.board_seq, menu_id, site_id)
-            yield self._article_request(url, board_key, entry.board_seq, entry.board_id)
+            url = article_url(self.base_url, entry_board, seq, menu_id, site_id)
+            yield self._article_request(url, board_key, seq, entry_board)
+        if unparsed_dates:
+            self.logger.warning(
+                "%d listing date(s) in a shape not read (no date filter applies to them) on %s: %s",
+                len(unparsed_dates), response.url, ", ".join(map(repr, unparsed_dates[:5])),
+            )
+        if walk.ended:
+            return
         if not listing.articles or past_since:
+            walk.ended = True
+            return
+        if repeated:
+            # Every article of the page was met earlier in this walk: the board repeats itself
+            # (a page number it ignores), so paging on would only fetch the same rows again.
+            stats.inc_value("newszone/listing/repeated_page")
+            self.logger.warning("Listing page repeats articles already seen; %s ends here: %s",
+                                board_key, response.url)
+            walk.ended = True
             return
         if incremental and board["board_id"] in self.state.walked_ok:
             # The archive holds the board as a finished run saw it: page on only while a page
             # still shows something new or due for a re-check (pinned notice not counted).
-            if all(self._settled(e.board_seq) for e in listing.articles):
+            if all(self._settled(canonical_id(e.board_seq) or "") for e in listing.articles):
                 stats.inc_value("newszone/listing/stopped_at_known")
+                walk.ended = True
                 return
-            last = page + 1
+            target = page + 1
+        elif self.since:
+            target = page + 1  # page by page: paging stops at the first page past that date
         else:
-            # Read ahead to the last page the paging block names (pages load in parallel);
-            # with `since`, page by page so paging stops at the first page past that date.
-            # Past the last page the board answers an empty listing, which ends the walk.
-            last = page + 1 if self.since else max(listing.last_page or page, page + 1)
-        last = min(last, self.max_pages or last)
-        first_new = self.pages_requested.get(board_key, page) + 1
-        for number in range(first_new, last + 1):
-            yield self._listing_request(with_page(response.url, number), board_key, number)
-        self.pages_requested[board_key] = max(self.pages_requested.get(board_key, 0), last)
+            # Read ahead towards the last page the paging blocks name; past the last page the
+            # board answers an empty listing, which ends the walk.
+            walk.claimed_last = max(walk.claimed_last or 0, listing.last_page or 0) or None
+            target = max(walk.claimed_last or 0, page + 1)
+        if listing.total is not None:
+            walk.bound = -(-listing.total // ROWS_PER_PAGE) + 1
+        yield from self._next_listing_pages(response.url, board_key, walk, target)
+
+    def _next_listing_pages(self, url: str, board_key: str, walk: BoardWalk, target: int):
+        """Listing requests up to page ``target`` (capped by the board's total and
+        ``max_pages``), never more than the window in flight at once."""
+        for cap in (walk.bound, self.max_pages):
+            if cap is not None:
+                target = min(target, cap)
+        if walk.bound is not None and walk.claimed_last and walk.claimed_last > walk.bound:
+            self.crawler.stats.set_value(f"newszone/board/{board_key}/paging_capped", walk.bound)
+        while not walk.ended and walk.in_flight < self.window and walk.requested < target:
+            walk.requested += 1
+            walk.in_flight += 1
+            yield self._listing_request(with_page(url, walk.requested), board_key, walk.requested)
 
     def _settled(self, board_seq: str) -> bool:
         """Stored already, its files all downloaded, and not published recently enough to be
@@ -277,27 +386,18 @@ class NewsZoneSpider(Spider):
         published = row.get("published")
         return not (published and self.recheck_from and published >= self.recheck_from)
 
-    def _report_lost(self) -> None:
-        """Article requests that ended with neither a response nor an error (dropped by some
-        filter on the way) are failures too: counted and named, never silent."""
-        if not self.pending:
-            return
-        lost, self.pending = sorted(self.pending), set()
-        self.crawler.stats.inc_value("newszone/article/failed", len(lost))
-        self.crawler.stats.inc_value("newszone/article/failed/lost", len(lost))
-        self.logger.error("%d article request(s) got no answer: %s", len(lost), ", ".join(lost))
-
     def _article_request(
         self, url: str, board_key: str, board_seq: str, board_id: str, **meta: Any
     ) -> Request:
         # The spider de-duplicates articles itself (by boardSeq); dont_filter keeps Scrapy's
         # duplicate filter from silently swallowing a redirect back to a URL already seen.
         # Hosts are policed by SafeRequestMiddleware, which dont_filter does not bypass.
-        self.pending.add(board_seq)
+        self.ledger.expect(board_seq, url)
         return Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
+            priority=ARTICLE_PRIORITY,
             cb_kwargs={"board_key": board_key, "board_seq": board_seq, "board_id": board_id},
             meta=meta,
             dont_filter=True,
@@ -310,7 +410,6 @@ class NewsZoneSpider(Spider):
         are due a look (full mode over whole boards: all; incremental: recent ones). One that
         now answers 404/410 is marked gone; nothing is deleted."""
         if self.idle_pass_done or self.crawler.stats.get_value("newszone/locked"):
-            self._report_lost()
             return
         self.idle_pass_done = True
         whole_walk = not (self.max_pages or self.since or self.start_url)
@@ -325,7 +424,6 @@ class NewsZoneSpider(Spider):
                 url = canonical_article_url(row["url"], self.base_url)
                 requests.append(self._article_request(url, key, seq, row["board_id"], unlisted=True))
         if not requests:
-            self._report_lost()
             return
         self.logger.info("Checking %d stored article(s) that no listing showed", len(requests))
         self.crawler.stats.inc_value("newszone/article/unlisted_checked", len(requests))
@@ -339,33 +437,54 @@ class NewsZoneSpider(Spider):
         return decode_page(response.body, response.headers.get("Content-Type")).text
 
     def listing_failed(self, failure: Failure):
-        """A listing page could not be fetched: counted; the run summary fails the run."""
+        """A listing page could not be fetched: counted (the run summary fails the run); the
+        walk goes on towards the last page the paging blocks named, if any."""
         self.crawler.stats.inc_value("newszone/listing/failed")
-        self.logger.error("Listing page failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+        request = failure.request
+        self.logger.error("Listing page failed: %s (%s)", request.url, failure.getErrorMessage())
+        board_key = request.cb_kwargs.get("board_key", "")
+        walk = self.walks.get(board_key)
+        if walk is None:
+            return
+        walk.in_flight = max(0, walk.in_flight - 1)
+        yield from self._next_listing_pages(request.url, board_key, walk, walk.claimed_last or 0)
 
     # --- article -------------------------------------------------------------------------------
 
     def parse_article(self, response: Response, board_key: str, board_seq: str, board_id: str):
-        """Parse an article page into an ``Article`` with raw values."""
-        self.pending.discard(board_seq)
+        """Parse an article page into an ``Article`` with raw values; a page that is not the
+        article asked for, or that cannot be read, is a failure of that article."""
         stats = self.crawler.stats
         try:
-            fields = parse_article(self._text(response), response.url)
+            problem = wrong_article(response.url, board_seq, board_id)
+            if problem is None:
+                fields = parse_article(self._text(response), response.url)
+                item = raw_article(
+                    fields,
+                    board_seq=board_seq,
+                    board_id=board_id,
+                    url=canonical_article_url(response.url, self.base_url),
+                    fetched_url=response.url,
+                    crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                )
         except PageLayoutError as exc:
             stats.inc_value("newszone/article/layout_error")
             self.logger.error("Article page does not look as expected: %s", exc)
             yield FetchFailure(id=board_seq, url=response.url, reason=f"layout: {exc}")
             return
+        except Exception as exc:  # a page shape nobody foresaw: a failure, never a silent gap
+            stats.inc_value("newszone/article/error")
+            self.logger.exception("Article page could not be read (%s): %s", describe(exc),
+                                  response.url)
+            yield FetchFailure(id=board_seq, url=response.url, reason=describe(exc))
+            return
+        if problem is not None:
+            stats.inc_value("newszone/article/wrong_page")
+            self.logger.error("Article %s not stored: %s: %s", board_seq, problem, response.url)
+            yield FetchFailure(id=board_seq, url=response.url, reason=problem)
+            return
         stats.inc_value("newszone/article/parsed")
         stats.inc_value(f"newszone/board/{board_key}/articles")
-        item = raw_article(
-            fields,
-            board_seq=board_seq,
-            board_id=board_id,
-            url=canonical_article_url(response.url, self.base_url),
-            fetched_url=response.url,
-            crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        )
         capture = response.meta.get("warc") or {}
         item.warc_file = capture.get("warc_file")
         item.warc_record_id = capture.get("warc_record_id")
@@ -374,8 +493,14 @@ class NewsZoneSpider(Spider):
         if self.crawler.settings.getbool("NEWSZONE_WARC_ENABLED"):
             # The photos belong to the page's capture: fetch them so the WARC holds them too.
             for image in item.images:
-                yield Request(image["url"], callback=self.image_captured,
-                              errback=self.image_failed, priority=-10)
+                try:
+                    request = Request(image["url"], callback=self.image_captured,
+                                      errback=self.image_failed, priority=IMAGE_PRIORITY)
+                except ValueError as exc:  # a photo URL Scrapy cannot request
+                    self.crawler.stats.inc_value("newszone/image/failed")
+                    self.logger.warning("Image not requested (%s): %r", exc, image["url"])
+                    continue
+                yield request
 
     def image_captured(self, response: Response):
         """A photo fetched for the WARC capture (the middleware wrote it)."""
@@ -394,7 +519,6 @@ class NewsZoneSpider(Spider):
         and the archive marks it so (keeping everything it stored)."""
         request = failure.request
         seq = request.cb_kwargs.get("board_seq")
-        self.pending.discard(seq)
         if failure.check(HttpError) and seq in self.state.known:
             status = failure.value.response.status
             if status in GONE_STATUSES:
