@@ -39,6 +39,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from scrapy.http import TextResponse
+from scrapy.resolver import dnscache
 
 from .exporters.warc import Exchange, WarcWriter, index_cdxj, package_wacz
 from .parsing.encoding import decode_page
@@ -224,6 +225,25 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def public_address(host: str, port: int, getaddrinfo: Any = socket.getaddrinfo) -> str | None:
+    """The IPv4 address to connect to for an allowed host: None unless every address the host
+    resolves to is public (``OSError`` when it does not resolve).
+
+    >>> fake = lambda *a, **k: [(2, 1, 6, "", ("93.184.215.14", 80)), (10, 1, 6, "", ("2606:2800::1", 80, 0, 0))]
+    >>> public_address("files.example.org", 80, fake)
+    '93.184.215.14'
+    >>> rebinding = lambda *a, **k: [(2, 1, 6, "", ("93.184.215.14", 80)), (2, 1, 6, "", ("10.0.0.7", 80))]
+    >>> public_address("files.example.org", 80, rebinding) is None
+    True
+    """
+    infos = getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    addresses = [info[4][0] for info in infos]
+    if not addresses or not all(is_public(a) for a in addresses):
+        return None
+    ipv4 = [a for a in addresses if ":" not in a]
+    return ipv4[0] if ipv4 else None
+
+
 class SafeRequestMiddleware:
     """Refuse any request that is not http(s) to the configured site or an allowed public host."""
 
@@ -258,13 +278,16 @@ class SafeRequestMiddleware:
         if _bare(host) not in self.allowed_hosts:
             self._refuse(request, "host")
         try:
-            infos = await maybe_deferred_to_future(
-                threads.deferToThread(socket.getaddrinfo, host, port, proto=socket.IPPROTO_TCP)
+            address = await maybe_deferred_to_future(
+                threads.deferToThread(public_address, host, port)
             )
         except OSError:
             self._refuse(request, "unresolved")
-        if not infos or not all(is_public(info[4][0]) for info in infos):
+        if address is None:
             self._refuse(request, "private_address")
+        # Pin the host to the address just checked: Scrapy's resolver answers from this cache,
+        # so the connection goes where the check looked (no second lookup to rebind).
+        dnscache[host] = address
         return None
 
 

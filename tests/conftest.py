@@ -35,10 +35,15 @@ def stat(result: CrawlResult, key: str) -> int:
 
 
 def run_crawl(
-    tmp_path: Path, *args: str, timeout: float = 300, out: str = "items.jsonl"
+    tmp_path: Path,
+    *args: str,
+    timeout: float = 300,
+    out: str = "items.jsonl",
+    patch: str | None = None,
 ) -> CrawlResult:
     """``scrapy crawl newszone ARGS -O tmp_path/OUT`` from the project root, with the archive,
-    WARC files, manifests and attachment files all under ``tmp_path``."""
+    WARC files, manifests and attachment files all under ``tmp_path``; ``patch`` plants a
+    fault in the crawler's code first (``tests/patched_crawl.py``)."""
     output = tmp_path / out
     env = dict(os.environ, PYTHONHASHSEED="0")
     db = [
@@ -47,8 +52,9 @@ def run_crawl(
         "-s", f"NEWSZONE_MANIFEST_DIR={tmp_path / 'manifests'}",
         "-s", f"FILES_STORE={tmp_path / 'files'}",
     ]  # fmt: skip
+    command = SCRAPY if patch is None else [sys.executable, str(ROOT / "tests" / "patched_crawl.py"), patch]
     proc = subprocess.run(
-        [*SCRAPY, "crawl", "newszone", *args, "-O", str(output), "-s", "LOG_LEVEL=INFO", *db],
+        [*command, "crawl", "newszone", *args, "-O", str(output), "-s", "LOG_LEVEL=INFO", *db],
         cwd=ROOT,
         env=env,
         capture_output=True,
