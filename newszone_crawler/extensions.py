@@ -149,6 +149,7 @@ def judge_run(
         ("newszone/article/layout_error", "article page(s) did not look as expected"),
         ("newszone/dropped", "record(s) were dropped"),
         ("newszone/store/failed", "record(s) could not be stored"),
+        ("newszone/warc/write_failed", "response(s) could not be written to the WARC"),
     ):
         if stats.get(key):
             incomplete(f"{stats[key]} {what}")
