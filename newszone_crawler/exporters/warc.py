@@ -154,6 +154,9 @@ class WarcWriter:
         self._close_current()
         self.number += 1
         self._name = warc_name(self.started, self.number)
+        while (self.directory / self._name).exists() or self._open_path.exists():
+            self.number += 1  # a file of another run started in the same second
+            self._name = warc_name(self.started, self.number)
         path = self._open_path
         info = {
             "software": self.software,
