@@ -29,6 +29,12 @@ What comes from where:
   empty body); no capture in the run but a good one in an earlier run gives ``cached``; no
   capture at all leaves them empty.
 
+What is read: finished ``.warc.gz``/``.warc`` files and unfinished ``.open`` ones (reported in
+:attr:`RebuildResult.unfinished`). A damaged file (a record cut short, bad gzip data, an
+unreadable file) is read up to its damage and named in :attr:`RebuildResult.damage`; a page
+whose reading or parsing raises anything but ``PageLayoutError`` is a counted error
+(:attr:`RebuildResult.errors`, its reason kept). Either makes the rebuild ``incomplete``.
+
 What cannot be known from the WARC files: the fetch time to better than the capture's second,
 when the crawl stored its batch (``first_seen``/``last_seen``), whether a ``cached`` file is
 still on disk, download failures that never got an answer (timeouts, refused requests), and the
