@@ -89,7 +89,7 @@ def small_disk(folder: Path, size: int) -> Iterator[str]:
         try:
             yield "tmpfs"
         finally:
-            subprocess.run(["umount", str(folder)], check=True)
+            subprocess.run(["umount", "--lazy", str(folder)], check=True)  # even if a file is open
     else:
         with file_size_limit(size):
             yield "rlimit"
