@@ -7,6 +7,7 @@ Crawling is ``scrapy crawl newszone``; this module holds what works on the archi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,14 @@ def export(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    """Rebuild the records of every captured article page into a new archive."""
+    """Rebuild the records of every captured article page into a new archive.
+
+    The archive is written under a temporary name beside ``--db`` and renamed to ``--db`` only
+    when the rebuild completed: every WARC file read to its end and no page raised an
+    unexpected error (or ``--accept-partial`` was given). Otherwise the temporary archive is
+    removed, nothing is left at ``--db``, and the exit code is 2. Exit codes: 0 ok (or only
+    damaged input, with ``--accept-partial``), 1 bad arguments or a rebuild that broke off,
+    2 incomplete (damaged input, page errors, layout errors or dropped records)."""
     from .rebuild import rebuild as rebuild_from_warc
     from .rebuild import warc_files
 
@@ -51,28 +59,62 @@ def rebuild(args: argparse.Namespace) -> int:
     if not files:
         print(f"error: no WARC files in {', '.join(args.from_warc)}", file=sys.stderr)
         return 1
-    store = ArchiveStore.open(db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(f".{db.name}.rebuild-{os.getpid()}.tmp")
+    _remove_db(tmp)
     try:
-        result = rebuild_from_warc(
-            files,
-            store,
-            batch_size=args.batch,
-            base_url=args.base_url,
-            files_folder=Path(args.files_store).name,
-            required=NEWSZONE_REQUIRED_FIELDS,
-        )
-    finally:
-        store.close()
+        store = ArchiveStore.open(tmp)
+        try:
+            result = rebuild_from_warc(
+                files,
+                store,
+                batch_size=args.batch,
+                base_url=args.base_url,
+                files_folder=Path(args.files_store).name,
+                required=NEWSZONE_REQUIRED_FIELDS,
+            )
+        finally:
+            store.close()
+    except Exception as exc:  # a broken-off rebuild: one clear line, no half archive
+        _remove_db(tmp)
+        print(f"error: the rebuild broke off: {type(exc).__name__}: {exc}; nothing was written "
+              f"to {db}", file=sys.stderr)
+        return 1
     print(
         f"Rebuilt {result.articles} articles ({result.new} new, {result.changed} changed, "
         f"{result.unchanged} unchanged, {result.gone} gone) from {result.captures} article "
-        f"captures in {result.warc_files} WARC files into {db}; {result.layout_errors} layout "
-        f"errors, {result.dropped} dropped, {result.skipped} skipped, "
-        f"{result.duplicates} duplicates; {result.batches} batches"
+        f"captures in {result.warc_files} WARC files; {result.layout_errors} layout "
+        f"errors, {result.dropped} dropped, {result.errors} page errors, {result.skipped} skipped, "
+        f"{result.duplicates} duplicates; {result.batches} batches; {len(result.damage)} "
+        f"damaged WARC files ({result.bytes_unread} bytes unread), {len(result.unfinished)} "
+        f"unfinished (.open)"
     )
+    for name in result.unfinished:
+        print(f"  unfinished WARC file (read as far as its records are whole): {name}",
+              file=sys.stderr)
     for reason in result.reasons[:20]:
         print(f"  {reason}", file=sys.stderr)
-    return 0 if result.status == "ok" else 2
+    if len(result.reasons) > 20:
+        print(f"  ... and {len(result.reasons) - 20} more", file=sys.stderr)
+    if not result.read_everything and not args.accept_partial:
+        _remove_db(tmp)
+        print(f"error: the rebuild could not read everything ({len(result.damage)} damaged WARC "
+              f"files, {result.errors} page errors); nothing was written to {db} "
+              "(--accept-partial keeps what could be read)", file=sys.stderr)
+        return 2
+    os.replace(tmp, db)
+    print(f"Wrote {db}")
+    if result.layout_errors or result.dropped or result.errors:
+        return 2
+    if not result.read_everything:
+        print(f"warning: {db} holds only what could be read (--accept-partial)", file=sys.stderr)
+    return 0
+
+
+def _remove_db(path: Path) -> None:
+    """Remove an SQLite file and its WAL companions."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                            help=f"records per transaction (default {NEWSZONE_DB_BATCH})")
     rebuilder.add_argument("--base-url", default=None,
                            help="site root of the canonical URLs (default: each capture's own)")
+    rebuilder.add_argument("--accept-partial", action="store_true",
+                           help="keep the archive built from what could be read when WARC input "
+                           "is damaged (exit 0) or pages raised errors (exit 2)")
     rebuilder.add_argument("--files-store", default=FILES_STORE,
                            help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
     rebuilder.set_defaults(run=rebuild)

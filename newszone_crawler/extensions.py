@@ -154,6 +154,7 @@ def judge_run(
         ("newszone/store/failures_not_recorded", "failure(s) could not be recorded in the archive"),
         ("newszone/ledger/unaccounted", "article(s) ended the run with no outcome (a bug)"),
         ("spider_exceptions/count", "error(s) in the spider's callbacks (see the log)"),
+        ("newszone/warc/write_failed", "response(s) could not be written to the WARC"),
     ):
         if stats.get(key):
             incomplete(f"{stats[key]} {what}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from pathlib import Path
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
 from typing import Any
@@ -41,7 +42,16 @@ from scrapy.http import Response
 from scrapy.http import TextResponse
 from scrapy.resolver import dnscache
 
-from .exporters.warc import Exchange, WarcWriter, index_cdxj, package_wacz
+from .exporters.sqlite_store import ArchiveStore
+from .exporters.warc import (
+    OPEN_SUFFIX,
+    Exchange,
+    WarcWriteError,
+    WarcWriter,
+    finish_open_warc,
+    index_cdxj,
+    package_wacz,
+)
 from .parsing.encoding import decode_page
 from .signals import output_written
 
@@ -59,7 +69,14 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
 
 class WarcCaptureMiddleware:
     """Write each response (and its request) as a WARC 1.1 record pair; index and package the
-    run's WARC files when the spider closes."""
+    run's WARC files when the spider closes.
+
+    A pair that cannot be written (disk full...) is counted (``newszone/warc/write_failed``,
+    which makes the run incomplete), logged, and marked on the request as
+    ``meta["warc_error"]``; the response goes on (the WARC file keeps only whole records). At
+    spider open, a run that holds the archive finishes the ``.open`` WARC files a killed run
+    left (cut back to their last whole record, renamed, indexed) and unlinks the archive rows
+    whose capture was cut off."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -67,7 +84,9 @@ class WarcCaptureMiddleware:
         self.directory = settings.get("NEWSZONE_WARC_DIR")
         self.max_size = settings.getint("NEWSZONE_WARC_MAX_SIZE")
         self.user_agent = settings.get("USER_AGENT")
+        self.db_path = settings.get("NEWSZONE_DB")
         self.writer: WarcWriter | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -92,6 +111,48 @@ class WarcCaptureMiddleware:
             )
         return self.writer
 
+    def spider_opened(self, spider: Spider) -> None:
+        """Finish the ``.open`` WARC files an earlier run left (only when this run holds the
+        archive: another run may be writing them)."""
+        stats = self.crawler.stats
+        if stats.get_value("newszone/locked") or not self.directory:
+            return
+        folder = Path(self.directory)
+        if not folder.is_dir():
+            return
+        for leftover in sorted(folder.glob(f"*.warc.gz{OPEN_SUFFIX}")):
+            try:
+                recovered = finish_open_warc(leftover)
+            except Exception as exc:
+                stats.inc_value("newszone/warc/recover_failed")
+                logger.error("Could not finish the unfinished WARC file %s: %s", leftover, exc)
+                continue
+            stats.inc_value("newszone/warc/recovered_files")
+            stats.inc_value("newszone/warc/recovered_bytes_cut", recovered.bytes_cut)
+            end = recovered.path.stat().st_size if recovered.records else 0
+            unlinked = 0
+            if self.db_path and Path(self.db_path).exists():
+                store = ArchiveStore.open(self.db_path)
+                try:
+                    unlinked = store.unlink_lost_captures(recovered.path.name, end)
+                finally:
+                    store.close()
+            stats.inc_value("newszone/warc/unlinked_rows", unlinked)
+            if recovered.records:
+                try:
+                    index_cdxj(recovered.path)
+                except Exception as exc:
+                    stats.inc_value("newszone/warc/index_failed")
+                    logger.error("Could not index the recovered WARC file %s: %s",
+                                 recovered.path, exc)
+            logger.warning(
+                "Finished the WARC file a killed run left: %s (%d whole records kept, %d bytes "
+                "cut%s); %d archive row(s) lost their capture",
+                recovered.path if recovered.records else f"{leftover} (removed, nothing whole)",
+                recovered.records, recovered.bytes_cut,
+                f": {recovered.damage}" if recovered.damage else "", unlinked,
+            )
+
     def process_response(self, request: Request, response: Response) -> Request | Response:
         truncated = "disconnect" if "dataloss" in response.flags else None
         exchange = Exchange(
@@ -106,9 +167,15 @@ class WarcCaptureMiddleware:
             truncated=truncated,
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
-        location = self._writer().write(exchange)
-        request.meta["warc"] = location.asdict()
         stats = self.crawler.stats
+        try:
+            location = self._writer().write(exchange)
+        except WarcWriteError as exc:
+            stats.inc_value("newszone/warc/write_failed")
+            logger.error("Not captured in the WARC: %s: %s", response.url, exc)
+            request.meta["warc_error"] = str(exc)
+            return response
+        request.meta["warc"] = location.asdict()
         stats.inc_value("newszone/warc/records")
         if truncated:
             stats.inc_value("newszone/warc/truncated")
@@ -117,8 +184,13 @@ class WarcCaptureMiddleware:
     def spider_closed(self, spider: Spider) -> None:
         if self.writer is None:
             return
-        files = self.writer.close()
         stats = self.crawler.stats
+        try:
+            self.writer.close()
+        except WarcWriteError as exc:
+            stats.inc_value("newszone/warc/write_failed")
+            logger.error("Could not finish the WARC file (the next run finishes it): %s", exc)
+        files = list(self.writer.files)
         stats.set_value("newszone/warc/files", len(files))
         for warc in files:
             self.crawler.signals.send_catch_log(output_written, path=warc)

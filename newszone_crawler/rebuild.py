@@ -29,6 +29,12 @@ What comes from where:
   empty body); no capture in the run but a good one in an earlier run gives ``cached``; no
   capture at all leaves them empty.
 
+What is read: finished ``.warc.gz``/``.warc`` files and unfinished ``.open`` ones (reported in
+:attr:`RebuildResult.unfinished`). A damaged file (a record cut short, bad gzip data, an
+unreadable file) is read up to its damage and named in :attr:`RebuildResult.damage`; a page
+whose reading or parsing raises anything but ``PageLayoutError`` is a counted error
+(:attr:`RebuildResult.errors`, its reason kept). Either makes the rebuild ``incomplete``.
+
 What cannot be known from the WARC files: the fetch time to better than the capture's second,
 when the crawl stored its batch (``first_seen``/``last_seen``), whether a ``cached`` file is
 still on disk, download failures that never got an answer (timeouts, refused requests), and the
@@ -40,7 +46,9 @@ boards' whole listings once (fetching only what the archive lacks) before it tru
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,8 +60,10 @@ from urllib.parse import urljoin
 from itemadapter import ItemAdapter
 from w3lib.url import url_query_parameter
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from .exporters.sqlite_store import ArchiveStore
+from .exporters.warc import OPEN_SUFFIX, WholeRecords, whole_records
 from .files import file_key, hashed_path, sanitize_content_type, server_filename
 from .items import Article
 from .normalize.record import normalize_article
@@ -135,13 +145,27 @@ def is_article_url(url: str) -> bool:
     )
 
 
+WARC_SUFFIXES = (".warc.gz", ".warc", ".warc.gz" + OPEN_SUFFIX, ".warc" + OPEN_SUFFIX)
+"""Names of WARC files; ``.open`` ones were not finished (still written, or a killed run's)."""
+
+
+def is_unfinished(path: Path) -> bool:
+    """A WARC file its writer never finished (``.open``).
+
+    >>> is_unfinished(Path("a.warc.gz.open")), is_unfinished(Path("a.warc.gz"))
+    (True, False)
+    """
+    return path.name.endswith(OPEN_SUFFIX)
+
+
 def warc_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The WARC files named, or found in the folders named (``*.warc.gz``, ``*.warc``), in
-    name order; files still being written (``.open``) are left out."""
+    """The WARC files named, or found in the folders named (``*.warc.gz``, ``*.warc``, and
+    unfinished ``*.warc.gz.open``/``*.warc.open`` files, read as far as their records are
+    whole), in name order."""
     found: list[Path] = []
     for entry in map(Path, paths):
         if entry.is_dir():
-            found.extend(p for p in entry.iterdir() if p.name.endswith((".warc.gz", ".warc")))
+            found.extend(p for p in entry.iterdir() if p.name.endswith(WARC_SUFFIXES))
         elif entry.exists():
             found.append(entry)
         else:
@@ -198,6 +222,14 @@ class WarcIndex:
     files: dict[str, list[FileCapture]] = field(default_factory=lambda: defaultdict(list))
     records: int = 0
     warc_files: int = 0
+    damage: dict[str, str] = field(default_factory=dict)
+    """Files that could not be read to their end: file -> what stopped the reading."""
+    bytes_unread: int = 0
+    """Bytes of damaged files left unread (from the damage to the file's end)."""
+    unfinished: list[str] = field(default_factory=list)
+    """``.open`` files read (their writer never finished them)."""
+    last_offset: int = 0
+    """Where the record being read started (to name where a read failed)."""
 
 
 def _header(record: Any, name: str) -> str | None:
@@ -215,63 +247,109 @@ def _status(record: Any) -> int:
         return 0
 
 
+READ_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, OSError, ValueError)
+"""What reading a damaged WARC file raises (warcio, gzip, the file system)."""
+
+
+def readable_end(path: Path) -> WholeRecords:
+    """How far a WARC file can be read: for gzip files, to the end of the last whole record
+    (``exporters.warc.check_warc``); an uncompressed file is trusted to its end here and its
+    damage is found while reading it."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if fh.read(2) == b"\x1f\x8b":
+            return whole_records(fh, size)
+    return WholeRecords(-1, size, size)
+
+
 def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
-    """One pass over the WARC files: locate every article capture and hash every download."""
+    """One pass over the WARC files: locate every article capture and hash every download.
+
+    A damaged file (a record cut short, bad gzip data, a broken header, an unreadable file) is
+    read up to the damage; what stopped it and the bytes left unread are counted in
+    :attr:`WarcIndex.damage` and :attr:`WarcIndex.bytes_unread`, never skipped silently."""
     index = WarcIndex()
     for path in paths:
         index.warc_files += 1
-        run: str | None = None
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh)
-            for record in records:
-                index.records += 1
-                if record.rec_type == "warcinfo":
-                    found = _IS_PART_OF.search(record.content_stream().read())
-                    run = found.group(1).decode("utf-8", "replace") if found else run
-                    continue
-                if record.rec_type != "response":
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                date = record.rec_headers.get_header("WARC-Date") or ""
-                truncated = bool(record.rec_headers.get_header("WARC-Truncated"))
-                command = url_query_parameter(url, "command")
-                if command == "view" and is_article_url(url):
-                    index.articles.append(
-                        Capture(
-                            url=url,
-                            status=_status(record),
-                            date=date,
-                            path=path,
-                            offset=records.get_record_offset(),
-                            record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
-                            run=run,
-                            truncated=truncated,
-                            content_type=_header(record, "Content-Type"),
-                        )
-                    )
-                elif command == "download":
-                    digest, size = hashlib.sha256(), 0
-                    stream = record.content_stream()
-                    for block in iter(lambda: stream.read(_HASH_BLOCK), b""):
-                        digest.update(block)
-                        size += len(block)
-                    index.files[file_key(url)].append(
-                        FileCapture(
-                            status=_status(record),
-                            date=date,
-                            run=run,
-                            truncated=truncated,
-                            sha256=digest.hexdigest() if size else None,
-                            bytes=size,
-                            content_type=_header(record, "Content-Type"),
-                            server_name=_header(record, "Content-Disposition"),
-                            location=_header(record, "Location"),
-                        )
-                    )
+        if is_unfinished(path):
+            index.unfinished.append(path.name)
+        try:
+            found = readable_end(path)
+        except OSError as exc:
+            index.damage[path.name] = f"unreadable: {exc}"
+            continue
+        end = found.end
+        try:
+            _scan_file(path, end, index)
+        except READ_ERRORS as exc:
+            index.damage[path.name] = f"unreadable after byte {index.last_offset}: " \
+                                      f"{type(exc).__name__}: {exc}"
+            index.bytes_unread += max(found.size - index.last_offset, 0)
+            continue
+        if found.damaged:
+            index.damage[path.name] = found.damage or "damaged"
+            index.bytes_unread += found.size - found.end
     index.articles.sort(key=Capture.order)
     for captures in index.files.values():
         captures.sort(key=lambda c: moment(c.date))
     return index
+
+
+def _scan_file(path: Path, end: int, index: WarcIndex) -> None:
+    """Index the records of one WARC file that start before byte ``end``."""
+    run: str | None = None
+    index.last_offset = 0
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            offset = records.offset  # where this record starts (get_record_offset() would read it)
+            if offset >= end:
+                break
+            index.last_offset = offset
+            index.records += 1
+            if record.rec_type == "warcinfo":
+                found = _IS_PART_OF.search(record.content_stream().read())
+                run = found.group(1).decode("utf-8", "replace") if found else run
+                continue
+            if record.rec_type != "response":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            date = record.rec_headers.get_header("WARC-Date") or ""
+            truncated = bool(record.rec_headers.get_header("WARC-Truncated"))
+            command = url_query_parameter(url, "command")
+            if command == "view" and is_article_url(url):
+                index.articles.append(
+                    Capture(
+                        url=url,
+                        status=_status(record),
+                        date=date,
+                        path=path,
+                        offset=offset,
+                        record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+                        run=run,
+                        truncated=truncated,
+                        content_type=_header(record, "Content-Type"),
+                    )
+                )
+            elif command == "download":
+                digest, size = hashlib.sha256(), 0
+                stream = record.content_stream()
+                for block in iter(lambda: stream.read(_HASH_BLOCK), b""):
+                    digest.update(block)
+                    size += len(block)
+                index.files[file_key(url)].append(
+                    FileCapture(
+                        status=_status(record),
+                        date=date,
+                        run=run,
+                        truncated=truncated,
+                        sha256=digest.hexdigest() if size else None,
+                        bytes=size,
+                        content_type=_header(record, "Content-Type"),
+                        server_name=_header(record, "Content-Disposition"),
+                        location=_header(record, "Location"),
+                    )
+                )
 
 
 def read_page(capture: Capture, handles: dict[Path, BinaryIO] | None = None) -> bytes:
@@ -384,13 +462,26 @@ class RebuildResult:
     duplicates: int = 0
     skipped: int = 0
     layout_errors: int = 0
+    errors: int = 0
+    """Pages whose reading or parsing raised something unexpected (each reason kept)."""
     dropped: int = 0
     batches: int = 0
     reasons: list[str] = field(default_factory=list)
+    damage: dict[str, str] = field(default_factory=dict)
+    """WARC files that could not be read to their end, and why (see :func:`scan_warcs`)."""
+    bytes_unread: int = 0
+    unfinished: list[str] = field(default_factory=list)
+    """``.open`` WARC files read as input (a run was writing them or was killed)."""
+
+    @property
+    def read_everything(self) -> bool:
+        """Every WARC file read to its end and every page parsed without an unexpected error."""
+        return not self.damage and not self.errors
 
     @property
     def status(self) -> str:
-        return "incomplete" if self.layout_errors or self.dropped else "ok"
+        failed = self.layout_errors or self.dropped or not self.read_everything
+        return "incomplete" if failed else "ok"
 
 
 def rebuild(
@@ -416,6 +507,10 @@ def rebuild(
     store.start_run(run_id, "rebuild", clock(), [])
     index = scan_warcs(files)
     result.warc_files, result.records = index.warc_files, index.records
+    result.damage, result.bytes_unread = dict(index.damage), index.bytes_unread
+    result.unfinished = list(index.unfinished)
+    for name, why in index.damage.items():
+        result.reasons.append(f"damaged WARC {name}: {why}")
     seen: set[tuple[str | None, str]] = set()
     batch: list[tuple[dict[str, Any], str]] = []
 
@@ -455,6 +550,13 @@ def rebuild(
                 result.layout_errors += 1
                 result.reasons.append(f"layout: {exc}")
                 continue
+            except Exception as exc:  # anything else one page does is that page's error
+                result.errors += 1
+                result.reasons.append(
+                    f"error: {capture.url} ({capture.warc_file} at {capture.offset}): "
+                    f"{type(exc).__name__}: {str(exc)[:200]}"
+                )
+                continue
             item.warc_file = capture.warc_file
             item.warc_record_id = capture.record_id
             item.warc_offset = capture.offset
@@ -479,7 +581,7 @@ def rebuild(
     flush()
     counts = {
         "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
-        "failed": result.layout_errors + result.dropped, "gone": result.gone,
+        "failed": result.layout_errors + result.errors + result.dropped, "gone": result.gone,
         "pages": 0, "requests": 0,
     }
     store.finish_run(run_id, clock(), counts, result.status, result.reasons[:50])

@@ -279,3 +279,81 @@ def test_euc_kr_pages_are_read_as_the_crawl_reads_them() -> None:
     truth = site.truth(korean[0])
     assert (item.title, item.body, item.copyright) == (truth["title"], truth["body"],
                                                        truth["copyright"])
+
+
+# -- damaged input and failing pages ------------------------------------------------------------
+
+
+def _twelve_articles(folder: Path) -> tuple[DemoSite, list[str], Path, list[int]]:
+    """One WARC file with the pages of 12 articles; the article captures' offsets."""
+    site = DemoSite(12, base_url="http://127.0.0.1:8000")
+    ids = site.all_ids()
+    writer = WarcWriter(folder, "run-1")
+    offsets = [writer.write(_exchange(site, site.article_url(seq))).warc_offset for seq in ids]
+    (warc,) = writer.close()
+    return site, ids, warc, offsets
+
+
+def test_rebuild_from_a_cut_warc_names_the_damage_and_exits_2(tmp_path: Path) -> None:
+    _, ids, warc, offsets = _twelve_articles(tmp_path / "warc")
+    warc.write_bytes(warc.read_bytes()[: offsets[6] + 300])  # cut inside the 7th capture
+    target = tmp_path / "rebuilt.sqlite"
+    proc = _rebuild_cli("--from-warc", str(tmp_path / "warc"), "--db", str(target))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"damaged WARC {warc.name}: gzip member cut short at byte {offsets[6]}" in proc.stderr
+    assert "1 damaged WARC files" in proc.stdout
+    assert not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rebuilt")]  # no leftovers
+    proc = _rebuild_cli("--from-warc", str(tmp_path / "warc"), "--db", str(target),
+                        "--accept-partial")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Rebuilt 6 articles (6 new" in proc.stdout
+    assert f"damaged WARC {warc.name}" in proc.stderr
+    assert sorted(r["id"] for r in _rows(target, "SELECT id FROM articles")) == sorted(ids[:6])
+    (run,) = _rows(target, "SELECT status, reasons FROM runs")
+    assert run["status"] == "incomplete" and warc.name in run["reasons"]
+
+
+def test_rebuild_reads_unfinished_open_files_and_reports_them(tmp_path: Path) -> None:
+    _, ids, warc, offsets = _twelve_articles(tmp_path / "warc")
+    unfinished = warc.with_name(warc.name + ".open")
+    warc.rename(unfinished)
+    store = ArchiveStore(sqlite_utils.Database(memory=True))
+    result = rebuild([tmp_path / "warc"], store)
+    assert (result.articles, result.unfinished, result.damage) == (12, [unfinished.name], {})
+    assert result.status == "ok"
+    unfinished.write_bytes(unfinished.read_bytes()[: offsets[9] + 100])  # and killed mid-write
+    target = tmp_path / "rebuilt.sqlite"
+    proc = _rebuild_cli("--from-warc", str(tmp_path / "warc"), "--db", str(target))
+    assert proc.returncode == 2 and not target.exists(), proc.stdout + proc.stderr
+    assert f"unfinished WARC file (read as far as its records are whole): {unfinished.name}" \
+        in proc.stderr
+    assert "1 unfinished (.open)" in proc.stdout and "Rebuilt 9 articles" in proc.stdout
+
+
+@pytest.mark.parametrize("error", [RecursionError("maximum recursion depth exceeded"),
+                                   ValueError("bad date")])
+def test_a_page_whose_parsing_raises_is_a_counted_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    import newszone_crawler.rebuild as rebuild_module
+    from newszone_crawler.__main__ import main
+
+    _, ids, _, _ = _twelve_articles(tmp_path / "warc")
+    real = rebuild_module.parse_article
+
+    def parse(text: str, url: str) -> Any:
+        if ids[4] in url:
+            raise error
+        return real(text, url)
+
+    monkeypatch.setattr(rebuild_module, "parse_article", parse)
+    store = ArchiveStore(sqlite_utils.Database(memory=True))
+    result = rebuild([tmp_path / "warc"], store)
+    assert (result.articles, result.errors, result.status) == (11, 1, "incomplete")
+    (reason,) = [r for r in result.reasons if r.startswith("error:")]
+    assert ids[4] in reason and type(error).__name__ in reason
+    target = tmp_path / "rebuilt.sqlite"
+    assert main(["rebuild", "--from-warc", str(tmp_path / "warc"), "--db", str(target)]) == 2
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["warc"]  # no half archive anywhere

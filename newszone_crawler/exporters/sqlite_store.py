@@ -688,6 +688,25 @@ class ArchiveStore:
         rows = self.db.execute("PRAGMA integrity_check").fetchall()
         return rows == [("ok",)]
 
+    def unlink_lost_captures(self, warc_file: str, end: int) -> int:
+        """Forget the WARC location of articles whose capture in ``warc_file`` starts at or
+        past byte ``end`` (cut off a damaged file): ``warc_file``, ``warc_record_id`` and
+        ``warc_offset`` become NULL. Returns how many rows changed.
+
+        >>> store = ArchiveStore(sqlite_utils.Database(memory=True))
+        >>> _ = store.store([{"id": "O_1", "warc_file": "a.warc.gz", "warc_offset": 10},
+        ...                  {"id": "O_2", "warc_file": "a.warc.gz", "warc_offset": 900}], "r", "t")
+        >>> store.unlink_lost_captures("a.warc.gz", 500), store.record("O_2")["warc_file"]
+        (1, None)
+        """
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE articles SET warc_file = NULL, warc_record_id = NULL, warc_offset = NULL"
+                " WHERE warc_file = ? AND warc_offset >= ?",
+                [warc_file, end],
+            )
+        return cursor.rowcount
+
 
 @dataclass
 class CrawlState:

@@ -12,16 +12,18 @@ Plain library code (no Scrapy): the capture middleware hands it what came over t
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
 import os
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from http.client import responses as REASONS
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -87,8 +89,33 @@ def _response_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str
     return out
 
 
+class WarcWriteError(OSError):
+    """A record pair could not be written to a WARC file (disk full, file too large, I/O
+    error...). What was in the file before the failed write is still there, whole."""
+
+    def __init__(self, path: Path | str, cause: BaseException) -> None:
+        self.path = Path(path)
+        self.cause = cause
+        super().__init__(f"could not write to the WARC file {self.path}: {_reason(cause)}")
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause, e.g. ``No space left on device (ENOSPC)``."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        name = errno.errorcode.get(exc.errno, str(exc.errno))
+        return f"{exc.strerror or exc} ({name})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 class WarcWriter:
-    """Write WARC 1.1 request/response pairs into rolling, gzip-compressed files."""
+    """Write WARC 1.1 request/response pairs into rolling, gzip-compressed files.
+
+    Each pair is made in memory first and then written with one unbuffered write, so a failed
+    write (disk full, ``EFBIG``...) is known at once: the file is cut back to the end of the
+    last whole pair before anything else is appended, and :class:`WarcWriteError` is raised.
+    If even the cut fails, the file is left with its ``.open`` suffix for the next run to
+    finish (:func:`finish_open_warc`) and the next write starts a new file.
+    """
 
     def __init__(
         self,
@@ -108,20 +135,29 @@ class WarcWriter:
         self.number = 0
         self.records = 0
         self.files: list[Path] = []
-        self._fh: io.BufferedWriter | None = None
-        self._writer: WARCWriter | None = None
+        self.failed_writes = 0
+        self.abandoned: list[Path] = []
+        """Files whose damaged tail could not be cut: left ``.open`` for the next run."""
+        self._fh: io.FileIO | None = None
+        self._size = 0
+        self._buffer = io.BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
         self._name = ""
+
+    @property
+    def _open_path(self) -> Path:
+        return self.directory / (self._name + OPEN_SUFFIX)
 
     # -- files -------------------------------------------------------------------------------
 
     def _open_next(self) -> None:
         self._close_current()
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.number += 1
         self._name = warc_name(self.started, self.number)
-        path = self.directory / (self._name + OPEN_SUFFIX)
-        self._fh = open(path, "xb")  # noqa: SIM115 (kept open across writes, closed in close())
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        while (self.directory / self._name).exists() or self._open_path.exists():
+            self.number += 1  # a file of another run started in the same second
+            self._name = warc_name(self.started, self.number)
+        path = self._open_path
         info = {
             "software": self.software,
             "format": "WARC File Format 1.1",
@@ -129,31 +165,95 @@ class WarcWriter:
             "isPartOf": self.run_id,
             **self.extra_info,
         }
-        self._writer.write_record(self._writer.create_warcinfo_record(self._name, info))
+        data = self._serialize([self._writer.create_warcinfo_record(self._name, info)])
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._fh = open(path, "xb", buffering=0)  # noqa: SIM115 (closed in close())
+            self._size = 0
+            self._append(data)
+        except OSError as exc:
+            # a file without its whole warcinfo holds nothing: remove it, reuse its number
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+            path.unlink(missing_ok=True)
+            self.number -= 1
+            raise WarcWriteError(path, exc) from exc
 
     def _close_current(self) -> None:
         if self._fh is None:
             return
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        final = self.directory / self._name
-        os.replace(self.directory / (self._name + OPEN_SUFFIX), final)
+        fh, self._fh = self._fh, None
+        try:
+            try:
+                os.fsync(fh.fileno())
+            finally:
+                fh.close()
+            final = self.directory / self._name
+            os.replace(self._open_path, final)
+        except OSError as exc:
+            self.abandoned.append(self._open_path)
+            raise WarcWriteError(self._open_path, exc) from exc
         self.files.append(final)
-        self._fh = self._writer = None
 
     def close(self) -> list[Path]:
-        """Close the current file (renamed without ``.open``); return every file written."""
+        """Close the current file (renamed without ``.open``); return every file finished."""
         self._close_current()
         return list(self.files)
+
+    # -- writing bytes -----------------------------------------------------------------------
+
+    def _serialize(self, records: list[Any]) -> bytes:
+        """Records as the bytes of one gzip member each, made in memory."""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        for record in records:
+            self._writer.write_record(record)
+        return self._buffer.getvalue()
+
+    def _append(self, data: bytes) -> None:
+        """Write ``data`` at the end of the current file, whole or not at all."""
+        assert self._fh is not None
+        start = self._size
+        view = memoryview(data)
+        try:
+            while view:
+                written = self._fh.write(view)
+                if not written:
+                    raise OSError(errno.EIO, "the write made no progress")
+                view = view[written:]
+        except OSError as exc:
+            self.failed_writes += 1
+            self._cut_back(start, exc)
+            raise WarcWriteError(self._open_path, exc) from exc
+        self._size = start + len(data)
+
+    def _cut_back(self, end: int, cause: OSError) -> None:
+        """Cut the current file back to ``end`` (the last whole record); if that fails, leave
+        it ``.open`` for the next run to finish and start a new file on the next write."""
+        assert self._fh is not None
+        try:
+            self._fh.truncate(end)
+            self._fh.seek(end)
+        except OSError as exc:
+            logger.error("Could not cut %s back to %d bytes after %s: %s; it is left for the "
+                         "next run to finish", self._open_path, end, _reason(cause), _reason(exc))
+            fh, self._fh = self._fh, None
+            try:
+                fh.close()
+            except OSError:
+                logger.exception("Could not close %s", self._open_path)
+            self.abandoned.append(self._open_path)
 
     # -- records -----------------------------------------------------------------------------
 
     def write(self, exchange: Exchange) -> WarcLocation:
-        """Write the response record, then the request record concurrent to it."""
-        if self._fh is None or self._fh.tell() >= self.max_size:
+        """Write the response record, then the request record concurrent to it. Raises
+        :class:`WarcWriteError` when the pair could not be written (the file keeps only whole
+        records)."""
+        if self._fh is None or self._size >= self.max_size:
             self._open_next()
-        assert self._writer is not None and self._fh is not None
+        assert self._fh is not None
         writer = self._writer
         reason = REASONS.get(exchange.status, "")
         status_line = f"{exchange.status} {reason}".strip()
@@ -188,11 +288,147 @@ class WarcWriter:
         )
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", record_id)
-        offset = self._fh.tell()
-        writer.write_record(response)
-        writer.write_record(request)
+        offset = self._size
+        self._append(self._serialize([response, request]))
         self.records += 1
         return WarcLocation(self._name, record_id, offset)
+
+
+# -- damaged files -----------------------------------------------------------------------------
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_READ_BLOCK = 1 << 16
+_HEAD_LIMIT = 1 << 16  # a WARC record's header block is far smaller
+
+
+@dataclass(frozen=True)
+class WholeRecords:
+    """What :func:`whole_records` found in a WARC file: how many records are whole, where the
+    last whole one ends, the file's size, and why reading stopped before the end (if it did)."""
+
+    records: int
+    end: int
+    size: int
+    damage: str | None = None
+
+    @property
+    def damaged(self) -> bool:
+        return self.end < self.size
+
+
+def _record_complete(block: bytes, total: int) -> str | None:
+    """Why a decompressed WARC record (its first bytes ``block``, ``total`` bytes in all) is
+    not whole, or ``None`` when it is."""
+    if not block.startswith(b"WARC/"):
+        return "not a WARC record"
+    head_end = block.find(b"\r\n\r\n")
+    if head_end < 0:
+        return "record header cut short"
+    length = None
+    for line in block[:head_end].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                return "bad Content-Length"
+    if length is None:
+        return "no Content-Length"
+    expected = head_end + 4 + length + 4
+    if total < expected:
+        return f"record cut short ({total - head_end - 4} of {length} content bytes)"
+    return None
+
+
+def whole_records(stream: BinaryIO, size: int) -> WholeRecords:
+    """Find the end of the last whole record of a gzip-compressed WARC (one gzip member per
+    record, as :class:`WarcWriter` and most crawlers write): each member must decompress to
+    its end and hold a WARC record with all of its ``Content-Length``.
+
+    >>> import gzip
+    >>> def rec(body): return gzip.compress(
+    ...     b"WARC/1.1\\r\\nContent-Length: %d\\r\\n\\r\\n%s\\r\\n\\r\\n" % (len(body), body))
+    >>> one, two = rec(b"one"), rec(b"two")
+    >>> whole_records(io.BytesIO(one + two), len(one + two)).records
+    2
+    >>> cut = (one + two)[:-10]
+    >>> found = whole_records(io.BytesIO(cut), len(cut))
+    >>> found.records, found.end == len(one), found.damage == f"gzip member cut short at byte {len(one)}"
+    (1, True, True)
+    """
+    stream.seek(0)
+    records = end = 0
+    pending = b""
+    while True:
+        if len(pending) < len(_GZIP_MAGIC):
+            pending += stream.read(_READ_BLOCK)
+        if not pending:
+            return WholeRecords(records, end, size)
+        if not pending.startswith(_GZIP_MAGIC):
+            return WholeRecords(records, end, size, f"no gzip member at byte {end}")
+        inflate = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        head, total, consumed = b"", 0, 0
+        try:
+            while True:
+                out = inflate.decompress(pending)
+                total += len(out)
+                if len(head) < _HEAD_LIMIT:
+                    head += out[: _HEAD_LIMIT - len(head)]
+                if inflate.eof:
+                    consumed += len(pending) - len(inflate.unused_data)
+                    pending = inflate.unused_data
+                    break
+                consumed += len(pending)
+                pending = stream.read(_READ_BLOCK)
+                if not pending:
+                    return WholeRecords(records, end, size, f"gzip member cut short at byte {end}")
+        except zlib.error as exc:
+            return WholeRecords(records, end, size, f"bad gzip data at byte {end}: {exc}")
+        why = _record_complete(head, total)
+        if why:
+            return WholeRecords(records, end, size, f"{why} at byte {end}")
+        records += 1
+        end += consumed
+
+
+def check_warc(path: str | Path) -> WholeRecords:
+    """:func:`whole_records` of a WARC file on disk (``.warc.gz``, finished or ``.open``)."""
+    path = Path(path)
+    with open(path, "rb") as fh:
+        return whole_records(fh, os.fstat(fh.fileno()).st_size)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A leftover ``.open`` WARC file, finished: its final path and the bytes cut off its end."""
+
+    path: Path
+    records: int
+    bytes_cut: int
+    damage: str | None
+
+
+def finish_open_warc(path: str | Path) -> Recovered:
+    """Finish a ``.warc.gz.open`` file a killed run left: cut it back to its last whole record
+    (see :func:`whole_records`), then rename it to its final name. A file without even a whole
+    ``warcinfo`` record is removed (``records == 0``, the path it would have had)."""
+    path = Path(path)
+    if not path.name.endswith(OPEN_SUFFIX):
+        raise ValueError(f"{path} is not an unfinished WARC file ({OPEN_SUFFIX})")
+    final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+    if final.exists():
+        raise FileExistsError(f"cannot finish {path}: {final} exists")
+    found = check_warc(path)
+    if found.records == 0:
+        path.unlink()
+        return Recovered(final, 0, found.size, found.damage)
+    if found.damaged:
+        with open(path, "r+b") as fh:
+            fh.truncate(found.end)
+            fh.flush()
+            os.fsync(fh.fileno())
+    os.replace(path, final)
+    return Recovered(final, found.records, found.size - found.end, found.damage)
 
 
 def sha256_file(path: str | Path) -> str:
