@@ -12,7 +12,8 @@ is its command line.
 What comes from where:
 
 * article pages: WARC ``response`` records whose URL has ``command=view``, status 200 and no
-  ``WARC-Truncated``; ``id``/``board_id`` from the URL's ``boardSeq``/``boardId``; ``url`` is
+  ``WARC-Truncated``; ``id``/``board_id`` from the URL's ``boardSeq``/``boardId`` (canonical
+  spelling, ``parsing.ids``); ``url`` is
   the canonical URL on the capture's own site root (``base_url`` overrides it);
   ``fetched_url`` the captured URL; ``crawled_at`` the capture's ``WARC-Date`` (to the
   second); ``warc_file``/``warc_record_id``/``warc_offset`` the record's own location;
@@ -72,6 +73,7 @@ from .parsing.record import raw_article
 from .parsing.urls import canonical_article_url, site_root
 
 from .parsing.encoding import decode_page
+from .parsing.ids import ids_in_url
 
 __all__ = [
     "Capture",
@@ -381,8 +383,8 @@ def article_from_page(
     fields = parse_article(decode_html(body, content_type), fetched_url)
     item = raw_article(
         fields,
-        board_seq=url_query_parameter(fetched_url, "boardSeq") or "",
-        board_id=url_query_parameter(fetched_url, "boardId") or "",
+        board_seq=ids_in_url(fetched_url)[1] or "",
+        board_id=ids_in_url(fetched_url)[0] or "",
         url=canonical_article_url(fetched_url, base_url or site_root(fetched_url)),
         fetched_url=fetched_url,
         crawled_at=crawled_at,
@@ -528,7 +530,7 @@ def rebuild(
     try:
         for capture in index.articles:
             result.captures += 1
-            seq = url_query_parameter(capture.url, "boardSeq") or ""
+            seq = ids_in_url(capture.url)[1] or ""  # canonical, as the crawl stores ids
             at = crawled_at_of(capture.date) if capture.date else clock()
             if capture.status in GONE_STATUSES and not capture.truncated:
                 flush()
