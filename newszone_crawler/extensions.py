@@ -101,6 +101,9 @@ def judge_run(
     'incomplete'
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
+    >>> judge_run({"newszone/archive_error": "busy: ...", "newszone/archive_error/status": "locked"},
+    ...           ["recent"], "finished").exit_code
+    75
     >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
     ...            "newszone/files/failed": 3, "newszone/files/failed/too_large": 1},
     ...           ["recent"], "finished").reasons
@@ -109,6 +112,9 @@ def judge_run(
     verdict = RunStatus()
     if stats.get("newszone/locked"):
         return RunStatus("locked", [stats["newszone/locked"]])
+    if stats.get("newszone/archive_error"):
+        status = stats.get("newszone/archive_error/status", "failed")
+        return RunStatus(status, [stats["newszone/archive_error"]])
 
     def fail(reason: str) -> None:
         verdict.status = "failed"

@@ -7,7 +7,8 @@
 * 300 :class:`DeduplicatePipeline` -- one record per article id within a run;
 * 400 :class:`StorePipeline` -- the cumulative SQLite archive (``exporters/sqlite_store.py``):
   batched writes, ``new``/``changed``/``unchanged`` outcomes, ``gone_at`` for vanished
-  articles, failures, the ``runs`` row; unchanged records stay out of the run's JSON lines.
+  articles, failures, the ``runs`` row; a record goes on to the run's JSON lines only once
+  its batch is committed, and only when new or changed.
 * 900 :class:`NoticesPipeline` -- the spider's notices to the archive (``GoneNotice``,
   ``FetchFailure``) never reach a feed, archive or not.
 
@@ -17,16 +18,18 @@ The knowledge lives in ``normalize/``; these classes only wire it to the crawl a
 from __future__ import annotations
 
 import logging
-import time
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
-from .exporters.sqlite_store import ArchiveStore
+from .exporters.sqlite_store import ArchiveError, ArchiveStore, StoreOutcome, archive_error
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
 from .normalize.record import normalize_article
@@ -155,24 +158,19 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def outcome_of(record_hash: str | None, stored: dict[str, Any] | None) -> str:
-    """``new``, ``changed`` or ``unchanged``, by the content hash alone (never the Hit counter).
-
-    >>> outcome_of("a", None), outcome_of("a", {"content_hash": "b"}), outcome_of("a", {"content_hash": "a"})
-    ('new', 'changed', 'unchanged')
-    """
-    if stored is None:
-        return "new"
-    return "unchanged" if stored.get("content_hash") == record_hash else "changed"
-
-
 class StorePipeline(_Pipeline):
     """Write records to the cumulative SQLite archive, in batches, one run at a time.
 
     Takes the archive's run lock when built; a second run while one is going gets no lock,
-    stores nothing and ends at once (the spider checks ``newszone/locked``). Each record's
-    outcome is decided from the archive's content hashes; unchanged records are dropped at
-    DEBUG level so the run's JSON lines file holds only new and changed ones.
+    stores nothing and ends at once (the spider checks ``newszone/locked``). An archive that
+    another program keeps locked, that is not SQLite or that fails its check stops the run the
+    same way (``newszone/archive_error``, with ``newszone/archive_error/status``).
+
+    A record waits in the batch until the batch is committed (on ``NEWSZONE_DB_BATCH``
+    records, after ``NEWSZONE_DB_FLUSH_SECONDS``, when the spider is idle, at the close), and
+    only then goes on: new and changed records to the run's JSON lines, unchanged ones dropped
+    as :class:`Settled` at DEBUG level. When the batch cannot be committed each of its records
+    is :class:`Rejected`, so the JSON lines never hold a record the archive lacks.
     """
 
     name = "store"
@@ -181,13 +179,14 @@ class StorePipeline(_Pipeline):
         super().__init__(crawler)
         settings = crawler.settings
         self.path = settings.get("NEWSZONE_DB")
-        self.batch_size = settings.getint("NEWSZONE_DB_BATCH")
+        self.batch_size = max(1, settings.getint("NEWSZONE_DB_BATCH"))
         self.flush_seconds = settings.getfloat("NEWSZONE_DB_FLUSH_SECONDS")
+        self.busy_timeout = settings.getfloat("NEWSZONE_DB_BUSY_TIMEOUT")
         self.lock = RunLock(f"{self.path}.lock")
         self.store: ArchiveStore | None = None
         self.batch: list[dict[str, Any]] = []
-        self.last_flush = time.monotonic()
-        self.hashes: dict[str, dict[str, Any]] = {}
+        self.waiting: list[Deferred[StoreOutcome | str]] = []
+        self.timer: Any = None
         if not self.lock.acquire():
             holder = self.lock.holder() or {}
             self.stats.set_value(
@@ -198,9 +197,13 @@ class StorePipeline(_Pipeline):
             return
         if self.lock.stale:
             logger.warning("Took over the lock left by an earlier run: %s", self.lock.stale)
-        self.store = ArchiveStore.open(self.path)
-        self.hashes = self.store.state()
+        try:
+            self.store = ArchiveStore.open_checked(self.path, int(self.busy_timeout * 1000))
+        except ArchiveError as error:
+            self._unusable(error)
+            return
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.articles_failed, signal=articles_failed)
 
     @classmethod
@@ -209,14 +212,31 @@ class StorePipeline(_Pipeline):
             raise NotConfigured("NEWSZONE_DB is empty: no SQLite archive")
         return cls(crawler)
 
+    def _unusable(self, error: ArchiveError) -> None:
+        """Stop the run on an archive it cannot use: nothing is written, the lock is freed."""
+        self.stats.set_value("newszone/archive_error", str(error))
+        self.stats.set_value("newszone/archive_error/status", error.status)
+        logger.error("Not using the archive: %s", error)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.lock.release()
+
     def open_spider(self) -> None:
         if self.store is None:
             return
         spider = self.crawler.spider
         boards = [b["board_id"] for b in getattr(spider, "boards", {}).values()]
-        self.store.start_run(spider.run_id, getattr(spider, "mode", "full"), utc_now(), boards)
+        try:
+            killed = self.store.mark_unfinished_runs(exclude_run=spider.run_id)
+            self.store.start_run(spider.run_id, getattr(spider, "mode", "full"), utc_now(), boards)
+        except sqlite3.Error as error:
+            self._unusable(archive_error(self.path, error))
+            return
+        if killed:
+            logger.warning("Marked %d earlier run(s) that never finished as killed", killed)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if self.store is None:
             raise DropItem("the archive is locked by another run")
         if isinstance(item, FetchFailure):
@@ -227,34 +247,62 @@ class StorePipeline(_Pipeline):
                 self.count("article", "gone")
             raise Settled(f"{item.id} is gone ({item.status})", log_level="DEBUG")
         record = ItemAdapter(item).asdict()
-        outcome = outcome_of(record.get("content_hash"), self.hashes.get(record["id"]))
-        self.hashes[record["id"]] = {"content_hash": record.get("content_hash")}
+        done: Deferred[StoreOutcome | str] = Deferred()
         self.batch.append(record)
-        self.count("article", outcome)
-        if len(self.batch) >= self.batch_size or (
-            time.monotonic() - self.last_flush >= self.flush_seconds
-        ):
+        self.waiting.append(done)
+        if len(self.batch) >= self.batch_size:
             self.flush()
-        if outcome == "unchanged":
+        elif self.timer is None:
+            from twisted.internet import reactor
+
+            self.timer = reactor.callLater(self.flush_seconds, self._timed_flush)
+        result = await maybe_deferred_to_future(done)
+        if isinstance(result, str):
+            raise Rejected(f"store: {result}")
+        if result.outcome == "unchanged":
             raise Settled(f"{record['id']} unchanged", log_level="DEBUG")
         return item
 
+    def _timed_flush(self) -> None:
+        self.timer = None
+        self.flush()
+
+    def spider_idle(self) -> None:
+        self.flush()
+
     def flush(self) -> None:
-        """Write the batch in one transaction; on failure nothing of it is stored (and nothing
-        stored before is touched): the records are counted as failed and the run incomplete."""
-        self.last_flush = time.monotonic()
-        if not self.batch or self.store is None:
+        """Write the batch in one transaction, then let its records go on. On failure nothing
+        of it is stored (and nothing stored before is touched): each record is rejected with
+        the reason, counted as failed, and the run is incomplete."""
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+        self.timer = None
+        if not self.batch:
             return
         batch, self.batch = self.batch, []
+        waiting, self.waiting = self.waiting, []
+        results: list[StoreOutcome | str]
         try:
-            self.store.store(batch, run_id=self.crawler.spider.run_id, now=utc_now())
-        except Exception:
-            self.stats.inc_value("newszone/store/failed", len(batch))
-            for record in batch:
-                self.hashes.pop(record["id"], None)
+            assert self.store is not None
+            results = list(
+                self.store.store(batch, run_id=self.crawler.spider.run_id, now=utc_now())
+            )
+        except sqlite3.Error as error:
+            logger.error("Could not store %d record(s); the archive is unchanged: %s",
+                         len(batch), error)
+            results = [str(error)] * len(batch)
+        except Exception as error:
             logger.exception("Could not store %d record(s); the archive is unchanged", len(batch))
+            results = [f"{type(error).__name__}: {error}"] * len(batch)
+        if isinstance(results[0], str):
+            self.stats.inc_value("newszone/store/failed", len(batch))
         else:
             self.stats.inc_value("newszone/store/batches")
+            for result in results:
+                assert isinstance(result, StoreOutcome)
+                self.count("article", result.outcome)
+        for done, result in zip(waiting, results, strict=True):
+            done.callback(result)
 
     def close_spider(self) -> None:
         self.flush()
@@ -291,6 +339,9 @@ class StorePipeline(_Pipeline):
                 values.get("newszone/status", "failed"),
                 list(values.get("newszone/reasons", [])),
             )
+        except sqlite3.Error as error:
+            logger.error("Could not close this run's row in %s (%s): the next run marks it "
+                         "killed", self.path, error)
         finally:
             self.store.close()
             self.lock.release()

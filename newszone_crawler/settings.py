@@ -58,7 +58,8 @@ NEWSZONE_MODE = "incremental"  # default run mode: `incremental` fetches only ne
 NEWSZONE_RECHECK_DAYS = 7  # incremental runs re-fetch articles published in the last N days, to catch edits
 NEWSZONE_DB = "output/newszone.sqlite"  # the cumulative SQLite archive (empty: no archive, no incremental state)
 NEWSZONE_DB_BATCH = 100  # records written per transaction
-NEWSZONE_DB_FLUSH_SECONDS = 10.0  # a partial batch is written after this long, so a slow crawl keeps little in memory
+NEWSZONE_DB_FLUSH_SECONDS = 0.5  # a partial batch is written after this long: its records wait for the commit
+NEWSZONE_DB_BUSY_TIMEOUT = 10.0  # seconds a write waits for another program's lock on the archive before failing
 
 # --- Downstream archiving: attachment files and WARC capture -------------------------------------
 NEWSZONE_FILES_ENABLED = True  # download every attachment into FILES_STORE, with sha256 and size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -15,12 +16,15 @@ import sqlite_utils
 from newszone_crawler.exporters.sqlite_store import (
     DOWNLOAD_KEYS,
     ARCHIVE_KEYS,
+    KILLED_REASON,
     MIGRATIONS,
     RAW_KEYS,
     RECORD_KEYS,
+    ArchiveError,
     ArchiveStore,
     Outcome,
     StoreOutcome,
+    read_crawl_state,
 )
 from newszone_crawler.items import Article
 
@@ -329,17 +333,168 @@ def test_attachments_deduplicated_by_url(store: ArchiveStore) -> None:
 # -- transactions ----------------------------------------------------------------------------
 
 
-def test_batch_is_one_transaction(store: ArchiveStore, fresh_db: sqlite_utils.Database) -> None:
+def transactions(db: sqlite_utils.Database, write: Any) -> list[str]:
+    """The transaction statements ``write()`` runs on ``db``."""
     statements: list[str] = []
-    fresh_db.conn.set_trace_callback(statements.append)
-    store.store([make_record(n) for n in range(1, 6)], "run-1", T1)
-    fresh_db.conn.set_trace_callback(None)
-    assert [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT")] == [
-        "BEGIN",
-        "COMMIT",
-    ]
+    db.conn.set_trace_callback(statements.append)
+    try:
+        write()
+    finally:
+        db.conn.set_trace_callback(None)
+    return [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def test_batch_is_one_transaction(store: ArchiveStore, fresh_db: sqlite_utils.Database) -> None:
+    write = lambda: store.store([make_record(n) for n in range(1, 6)], "run-1", T1)  # noqa: E731
+    assert transactions(fresh_db, write) == ["BEGIN IMMEDIATE", "COMMIT"]
     assert not fresh_db.conn.in_transaction
     assert store.articles.count == 5
+
+
+# write method -> a call of it on a store holding O_1 and run-1. Every write begins IMMEDIATE
+# (the write lock first), so another program's lock makes it wait for the busy timeout.
+WRITES: list[tuple[str, Any]] = [
+    ("store", lambda s: s.store([make_record(2)], "run-1", T2)),
+    ("update_attachment", lambda s: s.update_attachment("O_1", PDF, {"status": "failed"})),
+    ("record_failure", lambda s: s.record_failure("run-1", "O_2", "u", "timeout", T2)),
+    ("mark_gone", lambda s: s.mark_gone("O_1", T2)),
+    ("start_run", lambda s: s.start_run("run-2", "full", T2)),
+    ("finish_run", lambda s: s.finish_run("run-1", T2, {"new": 1}, "ok", [])),
+    ("mark_unfinished_runs", lambda s: s.mark_unfinished_runs(exclude_run="run-2")),
+]
+
+
+@pytest.mark.parametrize(("name", "write"), WRITES, ids=[name for name, _ in WRITES])
+def test_every_write_begins_immediate(
+    store: ArchiveStore, fresh_db: sqlite_utils.Database, name: str, write: Any
+) -> None:
+    store.store([make_record(1)], "run-1", T1)
+    store.start_run("run-1", "full", T1)
+    assert transactions(fresh_db, lambda: write(store)) == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+class WriteLockHolder:
+    """Another program holding the archive's write lock (``BEGIN IMMEDIATE``) until released."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+
+def test_a_batch_waits_for_another_programs_write_lock(tmp_path: Path) -> None:
+    """A batch that reads before it writes used to fail at once with "database is locked"
+    (a deferred transaction cannot wait to upgrade); now it waits for the lock."""
+    path = tmp_path / "archive.db"
+    store = ArchiveStore.open(path, busy_timeout_ms=30_000)
+    store.store([make_record(1)], "run-1", T1)
+    holder = WriteLockHolder(path)
+    threading.Timer(0.5, holder.release).start()
+    outcomes = store.store([make_record(1, content_hash="hash-1b"), make_record(2)], "run-2", T2)
+    assert outcomes == [StoreOutcome("O_1", "changed"), StoreOutcome("O_2", "new")]
+    assert store.stored_ids() == {"O_1", "O_2"}
+    store.close()
+
+
+def test_a_lock_past_the_busy_timeout_fails_the_batch_whole(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    store = ArchiveStore.open(path, busy_timeout_ms=100)
+    store.store([make_record(1)], "run-1", T1)
+    holder = WriteLockHolder(path)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            store.store([make_record(2), make_record(3)], "run-2", T2)
+    finally:
+        holder.release()
+    assert not store.db.conn.in_transaction
+    assert store.stored_ids() == {"O_1"}
+    store.close()
+
+
+# -- an archive a run cannot use -------------------------------------------------------------
+
+
+def damage_index_page(path: Path, index: str = "idx_articles_published") -> None:
+    """Overwrite the cell pointers of a leaf page of ``index`` (found with ``dbstat``)."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = [row[0] for row in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf'", [index]
+    )]  # fmt: skip
+    conn.close()
+    with open(path, "r+b") as fh:
+        fh.seek((pages[len(pages) // 2] - 1) * page_size + 8)
+        fh.write(b"\xff" * 64)
+
+
+def swap_index_roots(path: Path) -> None:
+    """Damage that only ``integrity_check`` sees: two indexes of ``articles`` swap b-trees
+    (each page is sound; the index no longer matches its table)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    roots = dict(conn.execute(
+        "SELECT name, rootpage FROM sqlite_master"
+        " WHERE name IN ('idx_articles_published', 'sqlite_autoindex_articles_1')"
+    ))  # fmt: skip
+    conn.execute("PRAGMA writable_schema = ON")
+    for name, other in (("idx_articles_published", "sqlite_autoindex_articles_1"),
+                        ("sqlite_autoindex_articles_1", "idx_articles_published")):
+        conn.execute("UPDATE sqlite_master SET rootpage = ? WHERE name = ?", [roots[other], name])
+    conn.execute("PRAGMA writable_schema = OFF")
+    conn.close()
+
+
+def filled_archive(path: Path, records: int = 400, finished: bool = True) -> None:
+    store = ArchiveStore.open(path)
+    store.start_run("run-1", "full", T1)
+    store.store([make_record(n) for n in range(1, records + 1)], "run-1", T1)
+    if finished:
+        store.finish_run("run-1", T2, {"new": records}, "ok", [])
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+
+
+def test_open_checked_refuses_a_damaged_index(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    filled_archive(path)
+    damage_index_page(path)
+    before = path.read_bytes()
+    with pytest.raises(ArchiveError) as caught:
+        ArchiveStore.open_checked(path)
+    assert caught.value.status == "failed"
+    assert str(caught.value).startswith(f"{path} is not a usable SQLite archive (quick_check: ")
+    assert str(caught.value).endswith(
+        "restore it from a backup or rebuild it with `python -m newszone_crawler rebuild`"
+    )
+    assert path.read_bytes() == before
+
+
+def test_full_check_after_a_run_that_did_not_finish(tmp_path: Path) -> None:
+    finished, killed = tmp_path / "finished.db", tmp_path / "killed.db"
+    filled_archive(finished, finished=True)
+    filled_archive(killed, finished=False)
+    for path in (finished, killed):
+        swap_index_roots(path)
+    ArchiveStore.open_checked(finished).close()  # the quick check misses this damage
+    with pytest.raises(ArchiveError, match=r"\(integrity_check: .*(missing from index|wrong)"):
+        ArchiveStore.open_checked(killed)
+
+
+def test_open_checked_refuses_a_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    path.write_text("id,title\n1,not a database\n" * 100)
+    with pytest.raises(ArchiveError) as caught:
+        ArchiveStore.open_checked(path)
+    assert (caught.value.status, str(caught.value)) == (
+        "failed",
+        f"{path} is not a usable SQLite archive (file is not a database): restore it from a "
+        "backup or rebuild it with `python -m newszone_crawler rebuild`",
+    )
+    assert path.read_text() == "id,title\n1,not a database\n" * 100
+    with pytest.raises(ArchiveError, match="not a usable SQLite archive"):
+        read_crawl_state(path)
 
 
 def test_failure_mid_batch_rolls_back_the_batch(
@@ -536,6 +691,23 @@ def test_runs(store: ArchiveStore) -> None:
     assert store.boards_walked_ok(exclude_run="run-2") == {"O_47261"}
     with pytest.raises(ValueError, match="undeclared run counts"):
         store.finish_run("run-1", T2, {"skipped": 1}, "ok", [])
+
+
+def test_runs_that_never_finished_are_marked_killed(store: ArchiveStore) -> None:
+    store.start_run("run-1", "full", T1, boards=["O_47261"])
+    store.finish_run("run-1", T1, {}, "ok", [])
+    store.start_run("run-2", "full", T2, boards=["O_47261"])  # killed: no finish_run
+    assert store.last_run_unfinished()
+    store.start_run("run-3", "incremental", T3, boards=["O_47261"])  # the run asking
+    assert store.mark_unfinished_runs(exclude_run="run-3") == 1
+    assert [(r["id"], r["status"], r["reasons"]) for r in store.runs.rows] == [
+        ("run-1", "ok", "[]"),
+        ("run-2", "killed", json.dumps([KILLED_REASON])),
+        ("run-3", None, None),
+    ]
+    assert KILLED_REASON == "ended without finishing (killed or crashed)"
+    assert store.boards_walked_ok(exclude_run="run-3") == set()
+    assert store.mark_unfinished_runs(exclude_run="run-3") == 0
 
 
 # -- throughput ------------------------------------------------------------------------------

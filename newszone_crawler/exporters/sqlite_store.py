@@ -3,11 +3,16 @@ and one row per crawl run (``shared/site/record.md``, "SQLite archive").
 
 Plain library code over :class:`sqlite_utils.Database` (no Scrapy): a pipeline hands batches of
 records (dicts with the keys of :class:`~newszone_crawler.items.Article`) to
-:meth:`ArchiveStore.store` and asks :meth:`ArchiveStore.known` what an incremental crawl can skip.
+:meth:`ArchiveStore.store` and learns from its answer what became of each record.
 
 Rules the store keeps:
 
 * a batch is written in one transaction: all of it or none of it;
+* every write transaction begins ``IMMEDIATE``: it takes the write lock first, so another
+  program holding the lock (a backup, a Datasette user) makes it wait up to the busy timeout
+  instead of failing at once when a read inside the transaction would upgrade to a write;
+* an archive that another program keeps locked, that is not SQLite or that fails its check
+  raises :class:`ArchiveError` with a message naming the file and what to do;
 * an article's ``content_hash`` decides its outcome: ``new``, ``changed`` (the previous record is
   copied to ``article_versions`` first) or ``unchanged`` (only ``last_seen``, ``views`` and
   ``crawled_at`` move on; ``views`` is volatile and never part of the hash);
@@ -29,7 +34,9 @@ Rules the store keeps:
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -41,9 +48,11 @@ from ..items import Article
 
 __all__ = [
     "ARCHIVE_KEYS",
+    "KILLED_REASON",
     "MIGRATIONS",
     "RAW_KEYS",
     "RECORD_KEYS",
+    "ArchiveError",
     "ArchiveStore",
     "Outcome",
     "StoreOutcome",
@@ -72,6 +81,41 @@ VOLATILE_KEYS = ("views", "crawled_at")
 RUN_COUNTS = ("new", "changed", "unchanged", "failed", "gone", "pages", "requests")
 
 _CHUNK = 500  # ids per ``IN (...)`` query
+KILLED_REASON = "ended without finishing (killed or crashed)"
+"""The reason given to a ``runs`` row that a later run found without a status."""
+
+
+class ArchiveError(Exception):
+    """The archive cannot be used for a run; the message names the file and what to do.
+
+    ``status`` is the run status it leads to: ``locked`` (another program holds the write
+    lock: try again later) or ``failed`` (not SQLite, or damaged: restore or rebuild it).
+    """
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def archive_error(path: str | Path, error: sqlite3.Error) -> ArchiveError:
+    """The :class:`ArchiveError` for an SQLite error met while opening or checking ``path``.
+
+    >>> str(archive_error("a.sqlite", sqlite3.OperationalError("database is locked")))
+    'busy: another program holds a write lock on a.sqlite; retry later'
+    >>> error = archive_error("a.sqlite", sqlite3.DatabaseError("file is not a database"))
+    >>> error.status, str(error).split(":")[0]
+    ('failed', 'a.sqlite is not a usable SQLite archive (file is not a database)')
+    """
+    text = str(error)
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return ArchiveError(
+            f"busy: another program holds a write lock on {path}; retry later", "locked"
+        )
+    return ArchiveError(
+        f"{path} is not a usable SQLite archive ({text}): restore it from a backup or rebuild "
+        "it with `python -m newszone_crawler rebuild`",
+        "failed",
+    )
 
 
 @dataclass(frozen=True)
@@ -337,13 +381,61 @@ class ArchiveStore:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
-        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        db.enable_wal()
-        db.execute("PRAGMA synchronous = NORMAL")
-        return cls(db)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            db.enable_wal()
+            db.execute("PRAGMA synchronous = NORMAL")
+            return cls(db)
+        except BaseException:
+            db.close()
+            raise
+
+    @classmethod
+    def open_checked(cls, path: str | Path, busy_timeout_ms: int = 10_000) -> ArchiveStore:
+        """:meth:`open` for a run: ``PRAGMA quick_check``, and the full ``integrity_check``
+        when the latest run did not finish (a kill mid-write is when damage is likeliest).
+        Any SQLite error, or a failed check, raises :class:`ArchiveError`; nothing is written
+        to an archive that fails."""
+        try:
+            store = cls.open(path, busy_timeout_ms)
+        except sqlite3.Error as error:
+            raise archive_error(path, error) from error
+        try:
+            full = store.last_run_unfinished()
+            problems = store.check(full=full)
+        except sqlite3.Error as error:
+            store.close()
+            raise archive_error(path, error) from error
+        if problems:
+            store.close()
+            check = "integrity_check" if full else "quick_check"
+            shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+            raise archive_error(path, sqlite3.DatabaseError(f"{check}: {shown}"))
+        return store
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, begun ``IMMEDIATE`` (the write lock first, waiting up to the
+        busy timeout for another program's); a savepoint inside an open transaction."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            self.db.rollback()
+            raise
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -359,7 +451,7 @@ class ArchiveStore:
         for record in batch:
             check_record(record)
         outcomes = []
-        with self.db.atomic():
+        with self._write():
             for record in batch:
                 outcomes.append(self._store_one(record, run_id, now))
         return outcomes
@@ -495,12 +587,12 @@ class ArchiveStore:
         unknown = sorted(set(download) - set(DOWNLOAD_KEYS))
         if unknown:
             raise ValueError(f"undeclared download keys {unknown}")
-        with self.db.atomic():
+        with self._write():
             return self._set_download(article_id, url, download)
 
     def record_failure(self, run_id: str, article_id: str, url: str, reason: str, now: str) -> None:
         """Note that a run could not fetch or read an article (nothing stored is touched)."""
-        with self.db.atomic():
+        with self._write():
             self.db.table("failures").insert(
                 {"run_id": run_id, "article_id": article_id, "url": url, "reason": reason,
                  "at": now}
@@ -520,7 +612,7 @@ class ArchiveStore:
     def mark_gone(self, article_id: str, now: str) -> bool:
         """Set ``gone_at`` on a stored article that is no longer listed (never deletes it).
         True when the article is stored and was not already gone."""
-        with self.db.atomic():
+        with self._write():
             cursor = self.db.execute(
                 "UPDATE articles SET gone_at = ? WHERE id = ? AND gone_at IS NULL",
                 [now, article_id],
@@ -535,8 +627,25 @@ class ArchiveStore:
         """Open the ``runs`` row of a crawl (``boards``: the board ids it walks)."""
         row = {"id": run_id, "mode": mode, "started_at": started_at,
                "boards": json.dumps(sorted(boards))}
-        with self.db.atomic():
+        with self._write():
             self.runs.upsert(row, pk="id")
+
+    def last_run_unfinished(self) -> bool:
+        """Whether the latest ``runs`` row has no status (its run was killed or crashed)."""
+        row = self.db.execute(
+            "SELECT status FROM runs ORDER BY started_at DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return row is not None and row[0] is None
+
+    def mark_unfinished_runs(self, exclude_run: str | None = None) -> int:
+        """Give the ``runs`` rows left without a status (``exclude_run`` aside: the run asking)
+        the status ``killed`` and :data:`KILLED_REASON`; return how many there were."""
+        with self._write():
+            cursor = self.db.execute(
+                "UPDATE runs SET status = 'killed', reasons = ? WHERE status IS NULL AND id IS NOT ?",
+                [json.dumps([KILLED_REASON]), exclude_run],
+            )
+        return cursor.rowcount
 
     def boards_walked_ok(self, exclude_run: str | None = None) -> set[str]:
         """Board ids whose latest run (``exclude_run`` aside: the run asking) finished with
@@ -575,7 +684,7 @@ class ArchiveStore:
         unknown = sorted(set(counts) - set(RUN_COUNTS))
         if unknown:
             raise ValueError(f"undeclared run counts {unknown}")
-        with self.db.atomic():
+        with self._write():
             self.runs.upsert(
                 {
                     "id": run_id,
@@ -685,8 +794,21 @@ class ArchiveStore:
 
     def integrity_ok(self) -> bool:
         """True when ``PRAGMA integrity_check`` finds nothing wrong."""
-        rows = self.db.execute("PRAGMA integrity_check").fetchall()
-        return rows == [("ok",)]
+        return not self.check(full=True)
+
+    def check(self, full: bool = False) -> list[str]:
+        """What ``PRAGMA quick_check`` (``full``: ``integrity_check``, which also compares every
+        index with its table) finds wrong; empty when nothing.
+
+        >>> ArchiveStore(sqlite_utils.Database(memory=True)).check(full=True)
+        []
+        """
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [row[0] for row in self.db.execute(f"PRAGMA {pragma}").fetchall()]
+        if rows == ["ok"]:
+            return []
+        lines = (line.strip() for row in rows for line in str(row).splitlines())
+        return [line for line in lines if line and not line.startswith("***")]
 
     def unlink_lost_captures(self, warc_file: str, end: int) -> int:
         """Forget the WARC location of articles whose capture in ``warc_file`` starts at or
@@ -720,11 +842,15 @@ class CrawlState:
 
 def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     """The crawl state of the archive at ``path`` for run ``run_id`` (whose own ``runs`` row
-    does not count); empty when there is no archive yet."""
+    does not count); empty when there is no archive yet. :class:`ArchiveError` when the
+    archive cannot be read."""
     if not Path(path).exists():
         return CrawlState({}, set())
-    store = ArchiveStore.open(path)
     try:
-        return CrawlState(store.state(), store.boards_walked_ok(exclude_run=run_id))
-    finally:
-        store.close()
+        store = ArchiveStore.open(path)
+        try:
+            return CrawlState(store.state(), store.boards_walked_ok(exclude_run=run_id))
+        finally:
+            store.close()
+    except sqlite3.Error as error:
+        raise archive_error(path, error) from error

@@ -21,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
-from ..exporters.sqlite_store import CrawlState, read_crawl_state
+from ..exporters.sqlite_store import ArchiveError, CrawlState, read_crawl_state
 from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
@@ -205,13 +205,20 @@ class NewsZoneSpider(Spider):
 
     async def start(self):  # type: ignore[override]
         """Start the demo site when asked, then request page 1 of each board's listing."""
-        locked = self.crawler.stats.get_value("newszone/locked")
-        if locked:
-            self.logger.error("Not crawling: %s", locked)
+        stats = self.crawler.stats
+        blocked = stats.get_value("newszone/locked") or stats.get_value("newszone/archive_error")
+        if blocked:
+            self.logger.error("Not crawling: %s", blocked)
             return
         db = self.crawler.settings.get("NEWSZONE_DB")
         if db:
-            self.state = read_crawl_state(db, self.run_id)
+            try:
+                self.state = read_crawl_state(db, self.run_id)
+            except ArchiveError as error:
+                stats.set_value("newszone/archive_error", str(error))
+                stats.set_value("newszone/archive_error/status", error.status)
+                self.logger.error("Not crawling: %s", error)
+                return
         today = datetime.now(KOREA).date()
         self.recheck_from = (today - timedelta(days=self.recheck_days)).isoformat()
         self.logger.info(
