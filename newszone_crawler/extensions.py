@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from .exporters.warc import sha256_file
-from .runlock import EXIT_LOCKED
+from .runlock import EXIT_LOCKED, run_blocked
 from .signals import output_written
 
 logger = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ class RunManifest:
 
     def engine_stopped(self) -> None:
         spider = self.crawler.spider
-        if self.crawler.stats.get_value("newszone/locked") or spider is None:
+        if run_blocked(self.crawler.stats) or spider is None:
             return
         run_id = getattr(spider, "run_id", "run")
         entries = []
@@ -337,7 +337,7 @@ class JsonLinesRepair:
 
     def spider_opened(self, spider: Any) -> None:
         stats = self.crawler.stats
-        if stats.get_value("newszone/locked") or not self.folder.is_dir():
+        if run_blocked(stats) or not self.folder.is_dir():
             return
         own = str(getattr(spider, "run_id", "\0"))
         for path in sorted(self.folder.glob("*.jsonl")):

@@ -53,6 +53,7 @@ from .exporters.warc import (
     package_wacz,
 )
 from .parsing.encoding import decode_page
+from .runlock import run_blocked
 from .signals import output_written
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class WarcCaptureMiddleware:
         """Finish the ``.open`` WARC files an earlier run left (only when this run holds the
         archive: another run may be writing them)."""
         stats = self.crawler.stats
-        if stats.get_value("newszone/locked") or not self.directory:
+        if run_blocked(stats) or not self.directory:
             return
         folder = Path(self.directory)
         if not folder.is_dir():

@@ -80,3 +80,19 @@ class RunLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def run_blocked(stats: Any) -> str | None:
+    """Why this run must not touch the archive or its outputs (another run holds the lock, or
+    the archive is unusable: ``StorePipeline`` decides, at start-up), or None.
+
+    >>> from scrapy.statscollectors import MemoryStatsCollector
+    >>> class Crawler: pass
+    >>> stats = MemoryStatsCollector(Crawler())
+    >>> run_blocked(stats) is None
+    True
+    >>> stats.set_value("newszone/archive_error", "x.sqlite is not a usable SQLite archive")
+    >>> run_blocked(stats)
+    'x.sqlite is not a usable SQLite archive'
+    """
+    return stats.get_value("newszone/locked") or stats.get_value("newszone/archive_error")

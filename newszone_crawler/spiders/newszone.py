@@ -29,6 +29,7 @@ from ..parsing import PageLayoutError, article_url, listing_url, parse_article, 
 from ..parsing.encoding import decode_page
 from ..parsing.ids import canonical_id, ids_in_url
 from ..parsing.record import raw_article
+from ..runlock import run_blocked
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
 
 # Article pages go first, then their photos, then listing pages: the queue of requests stays
@@ -206,7 +207,7 @@ class NewsZoneSpider(Spider):
     async def start(self):  # type: ignore[override]
         """Start the demo site when asked, then request page 1 of each board's listing."""
         stats = self.crawler.stats
-        blocked = stats.get_value("newszone/locked") or stats.get_value("newszone/archive_error")
+        blocked = run_blocked(stats)
         if blocked:
             self.logger.error("Not crawling: %s", blocked)
             return
@@ -416,7 +417,7 @@ class NewsZoneSpider(Spider):
         """Once the listings are walked, fetch stored articles that no listing showed but that
         are due a look (full mode over whole boards: all; incremental: recent ones). One that
         now answers 404/410 is marked gone; nothing is deleted."""
-        if self.idle_pass_done or self.crawler.stats.get_value("newszone/locked"):
+        if self.idle_pass_done or run_blocked(self.crawler.stats):
             return
         self.idle_pass_done = True
         whole_walk = not (self.max_pages or self.since or self.start_url)
