@@ -186,6 +186,7 @@ class StorePipeline(_Pipeline):
         self.store: ArchiveStore | None = None
         self.batch: list[dict[str, Any]] = []
         self.waiting: list[Deferred[StoreOutcome | str]] = []
+        self.failed: list[tuple[str, str, str]] = []  # (id, url, reason) not yet written
         self.timer: Any = None
         if not self.lock.acquire():
             holder = self.lock.holder() or {}
@@ -226,7 +227,9 @@ class StorePipeline(_Pipeline):
         if self.store is None:
             return
         spider = self.crawler.spider
-        boards = [b["board_id"] for b in getattr(spider, "boards", {}).values()]
+        # Only a walk of whole boards vouches for them (max_pages, since or start_url stop short).
+        whole = getattr(spider, "whole_walk", True)
+        boards = [b["board_id"] for b in getattr(spider, "boards", {}).values()] if whole else []
         try:
             killed = self.store.mark_unfinished_runs(exclude_run=spider.run_id)
             self.store.start_run(spider.run_id, getattr(spider, "mode", "full"), utc_now(), boards)
@@ -277,6 +280,7 @@ class StorePipeline(_Pipeline):
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None
+        self._write_failures()
         if not self.batch:
             return
         batch, self.batch = self.batch, []
@@ -308,19 +312,32 @@ class StorePipeline(_Pipeline):
         self.flush()
 
     def articles_failed(self, failures: list[tuple[str, str, str]]) -> None:
-        """Keep the run's failed articles in ``failures`` (the ledger sends them)."""
-        if self.store is None or not failures:
+        """Keep the run's failed articles for ``failures`` (the ledger sends them); written
+        with the next batch, and at the close."""
+        if self.store is not None:
+            self.failed.extend(failures)
+
+    def _write_failures(self, last_try: bool = False) -> None:
+        """Write the failures waiting; when the archive refuses, they wait for the next try
+        (the last one counts and logs them)."""
+        if self.store is None or not self.failed:
             return
+        failed, self.failed = self.failed, []
         try:
-            self.store.record_failures(self.crawler.spider.run_id, failures, utc_now())
-        except Exception:
-            self.stats.inc_value("newszone/store/failures_not_recorded", len(failures))
-            logger.exception("Could not record %d failure(s) in the archive", len(failures))
+            self.store.record_failures(self.crawler.spider.run_id, failed, utc_now())
+        except sqlite3.Error as error:
+            if not last_try:
+                self.failed = failed + self.failed
+                return
+            self.stats.inc_value("newszone/store/failures_not_recorded", len(failed))
+            logger.error("Could not record %d failure(s) in %s (%s): %s", len(failed), self.path,
+                         error, ", ".join(sorted({f[0] for f in failed})[:20]))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """After the run summary decided the status: close the ``runs`` row and the archive."""
         if self.store is None:
             return
+        self._write_failures(last_try=True)  # the ledger's last word came just before
         values = self.stats.get_stats()
         counts = {
             "new": values.get("newszone/store/article/new", 0),

@@ -298,3 +298,23 @@ def test_one_article_is_one_row_whatever_the_spelling_of_its_link(tmp_path: Path
     assert sorted(ids) == sorted(set(ids)) and set(ids) == set(RECENT)
     assert len(stored(tmp_path)) == len(RECENT)
     assert params_of(next(r["url"] for r in result.records if r["id"] == seq))["boardSeq"] == seq
+
+
+def test_a_board_owing_a_failure_is_walked_again_until_it_clears(tmp_path: Path) -> None:
+    """An article on page 2 fails; a later partial run (max_pages=1) that ends ok must not make
+    the board trusted again: the next incremental run still walks to page 2 and stores it."""
+    target = RECENT[12]  # on listing page 2
+    first = crawl_demo(tmp_path, patch=f"parse_raises:{target}", out="first.jsonl")
+    assert first.returncode == 2 and target in failures(tmp_path), first.log[-3000:]
+    partial = crawl_demo(tmp_path, "-a", "max_pages=1", "-a", "mode=full", out="partial.jsonl")
+    assert partial.returncode == 0, partial.log[-3000:]
+    assert "owes 1 failed article(s) from earlier runs" in partial.log
+    third = crawl_demo(tmp_path, out="third.jsonl")
+    assert third.returncode == 0, third.log[-3000:]
+    assert [r["id"] for r in third.records] == [target]
+    assert stat(third, "newszone/listing/stopped_at_known") == 0
+    # stored now: nothing owed, so the next run may stop at known pages again
+    fourth = crawl_demo(tmp_path, out="fourth.jsonl")
+    assert fourth.returncode == 0 and fourth.records == [], fourth.log[-3000:]
+    assert "owes" not in fourth.log
+    assert stat(fourth, "newszone/listing/stopped_at_known") == 1

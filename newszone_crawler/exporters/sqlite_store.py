@@ -37,11 +37,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
+from w3lib.url import url_query_parameter
 from sqlite_utils import Migrations
 
 from ..items import Article
@@ -661,6 +662,30 @@ class ArchiveStore:
                 latest.setdefault(board, status)
         return {board for board, status in latest.items() if status == "ok"}
 
+    def owed(self) -> dict[str, dict[str, Any]]:
+        """``{article id: {board_id, url, reason, at}}`` of the failed articles the archive still
+        owes: the latest failure of each that no later store cleared (never stored, or last
+        seen before it failed). A board owing one is walked whole by the next run.
+
+        >>> store = ArchiveStore(sqlite_utils.Database(memory=True))
+        >>> store.record_failures("r1", [("O_1", "http://h/v?boardId=O_47261&boardSeq=O_1", "x"),
+        ...                              ("O_2", "http://h/v?boardId=O_47261&boardSeq=O_2", "y")], "2026-01-01T00:00:00Z")
+        >>> _ = store.store([{"id": "O_2", "title": "T"}], "r2", "2026-01-02T00:00:00Z")
+        >>> {k: (v["board_id"], v["reason"]) for k, v in store.owed().items()}
+        {'O_1': ('O_47261', 'x')}
+        """
+        sql = """SELECT f.article_id, f.url, f.reason, f.at FROM failures f
+                 JOIN (SELECT article_id, max(id) AS last FROM failures GROUP BY article_id) l
+                   ON f.id = l.last
+                 LEFT JOIN articles a ON a.id = f.article_id
+                 WHERE a.id IS NULL OR a.last_seen < f.at"""
+        owed: dict[str, dict[str, Any]] = {}
+        for article_id, url, reason, at in self.db.execute(sql):
+            board = url_query_parameter(url or "", "boardId")
+            owed[article_id] = {"board_id": (board or "").strip().upper() or None, "url": url,
+                                "reason": reason, "at": at}
+        return owed
+
     def state(self) -> dict[str, dict[str, Any]]:
         """``{id: {content_hash, published, board_id, url, gone_at, files_pending}}`` of every
         stored article: what an incremental crawl needs to decide what to fetch
@@ -837,7 +862,10 @@ class CrawlState:
     known: dict[str, dict[str, Any]]
     """``{id: {content_hash, published, board_id, url, gone_at}}`` of every stored article."""
     walked_ok: set[str]
-    """Board ids that a finished run with status ``ok`` walked."""
+    """Board ids that a finished run with status ``ok`` walked, and that owe no failed
+    article (see :meth:`ArchiveStore.owed`): only these may stop at known pages."""
+    owed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The failed articles the archive still owes (:meth:`ArchiveStore.owed`)."""
 
 
 def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
@@ -849,7 +877,10 @@ def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     try:
         store = ArchiveStore.open(path)
         try:
-            return CrawlState(store.state(), store.boards_walked_ok(exclude_run=run_id))
+            owed = store.owed()
+            owing = {row["board_id"] for row in owed.values()}
+            walked_ok = store.boards_walked_ok(exclude_run=run_id) - owing
+            return CrawlState(store.state(), walked_ok, owed)
         finally:
             store.close()
     except sqlite3.Error as error:

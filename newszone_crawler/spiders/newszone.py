@@ -202,6 +202,11 @@ class NewsZoneSpider(Spider):
             settings.setdict(settings.getdict("NEWSZONE_LOOPBACK_SETTINGS"), priority="spider")
         return spider
 
+    @property
+    def whole_walk(self) -> bool:
+        """Whether the run walks whole boards (no ``max_pages``, ``since`` or ``start_url``)."""
+        return not (self.max_pages or self.since or self.start_url)
+
     # --- start ---------------------------------------------------------------------------------
 
     async def start(self):  # type: ignore[override]
@@ -226,6 +231,11 @@ class NewsZoneSpider(Spider):
             "Mode %s: %d articles in the archive; re-checking those published since %s",
             self.mode, len(self.state.known), self.recheck_from,
         )
+        if self.state.owed:
+            self.logger.info(
+                "The archive owes %d failed article(s) from earlier runs (%s): their boards are "
+                "walked whole", len(self.state.owed), ", ".join(sorted(self.state.owed)[:10]),
+            )
         found = [e for e in self.crawler.extensions.middlewares if isinstance(e, RunLedger)]
         if found:
             self.ledger = found[0]
@@ -420,7 +430,7 @@ class NewsZoneSpider(Spider):
         if self.idle_pass_done or run_blocked(self.crawler.stats):
             return
         self.idle_pass_done = True
-        whole_walk = not (self.max_pages or self.since or self.start_url)
+        whole_walk = self.whole_walk
         by_board_id = {b["board_id"]: key for key, b in self.boards.items()}
         requests = []
         for seq, row in self.state.known.items():
