@@ -194,6 +194,8 @@ def _is_caption(block: Block) -> bool:
     text = " ".join(block.lines)
     if block.centered:
         return True
+    if len(text) > LONG_CAPTION_MAX_CHARS:
+        return False  # too long either way; and split_caption_credit is quadratic in length
     if split_caption_credit(text)[1] is not None:
         return len(text) <= LONG_CAPTION_MAX_CHARS
     return len(text) <= CAPTION_MAX_CHARS and not _SENTENCE_END.search(text)

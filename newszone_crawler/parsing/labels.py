@@ -23,11 +23,14 @@ def number_in(text: str | None) -> int | None:
 
     >>> number_in("1,523"), number_in("Hit : 12"), number_in("²"), number_in("9" * 5000)
     (1523, 12, None, None)
+    >>> number_in("0" * 5000 + "7"), number_in("000")
+    (7, 0)
     """
     digits = _NOT_DIGIT.sub("", text or "")
-    if not digits or len(digits.lstrip("0")) > MAX_DIGITS:
+    significant = digits.lstrip("0")
+    if not digits or len(significant) > MAX_DIGITS:
         return None
-    return int(digits)
+    return int(significant or "0")  # leading zeros count toward int()'s 4300-digit limit too
 
 
 def first(sel: Selector | SelectorList, alternatives: list[str]) -> SelectorList:

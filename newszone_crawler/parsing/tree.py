@@ -6,8 +6,9 @@ everything after that point, so a post could lose its body, byline and files unn
 :func:`page_selector` turns that into a :class:`PageLayoutError`; the spider counts and logs it.
 
 Text that libxml2 cannot take as given is made safe first: lone surrogates (which cannot be
-encoded as UTF-8 and would raise ``UnicodeEncodeError`` in parsel) become U+FFFD, and NULs are
-dropped (as parsel does).
+encoded as UTF-8 and would raise ``UnicodeEncodeError`` in parsel) become U+FFFD; NULs (as
+parsel does) and the other controls XML forbids are dropped (``clean_line`` drops them from the
+text anyway).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from parsel import Selector
 from .errors import PageLayoutError
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Characters XML forbids: libxml2's HTML parser lets them into element and attribute names,
+# and lxml then raises ValueError when such a name is read back (``Selector.attrib``).
+# Form feed stays: it is whitespace to HTML.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff]")
 # libxml2's messages when it gave up part of the document (it goes on with what it has).
 _STOPPED = ("Excessive depth in document", "Huge input lookup", "Memory allocation failed")
 
@@ -37,7 +42,7 @@ depth in document: 2048, use XML_PARSE_HUGE option): http://h/a
     """
     if not isinstance(text, str):
         raise TypeError(f"page text must be str, not {type(text).__name__}")
-    text = _SURROGATES.sub("\ufffd", text.replace("\x00", ""))
+    text = _SURROGATES.sub("\ufffd", _NOT_XML.sub("", text))
     body = text.strip().encode("utf-8") or b"<html/>"
     parser = lxml_html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     try:

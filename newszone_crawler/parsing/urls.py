@@ -90,7 +90,7 @@ def page_number(url: str) -> int | None:
     value = (value or "").strip()
     if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > MAX_PAGE_DIGITS:
         return None
-    return int(value)
+    return int(value.lstrip("0") or "0")  # "000...07": leading zeros count toward int()'s limit
 
 
 def article_url(base_url: str, board_id: str, board_seq: str, menu_id: str, site_id: str) -> str:
