@@ -74,6 +74,50 @@ DATE_CASES = [
     ("", None),
     (None, None),
     ("yesterday", None),
+    # day and month in either order: read only when one reading is a date
+    ("13/03/2017", "2017-03-13"),  # DD/MM/YYYY
+    ("03/13/2017", "2017-03-13"),  # MM/DD/YYYY
+    ("31.12.1999", "1999-12-31"),
+    ("12-31-2099", "2099-12-31"),
+    ("03/03/2017", "2017-03-03"),  # both readings give the same date
+    ("03/10/2017", None),  # ambiguous: March 10 or October 3
+    ("10/03/2017", None),  # ambiguous
+    ("01/02/2017 14:22", None),  # ambiguous, with a time
+    ("13/13/2017", None),  # no reading is a date
+    ("31/02/2017", None),
+    # epoch seconds / milliseconds, alone: the date in Korea (UTC+9)
+    ("1489071600", "2017-03-10"),  # 2017-03-10 00:00 KST = 2017-03-09 15:00 UTC
+    ("1489071599", "2017-03-09"),  # one second earlier: still the 9th in Korea
+    ("1489104000000", "2017-03-10"),
+    ("1489104000.5", "2017-03-10"),
+    ("999999999", "2001-09-09"),
+    ("4102444800", None),  # 2100-01-01: outside 1900-2099
+    ("9999999999999", None),
+    ("2000010100", None),  # 2000-01-01 00h or epoch 2033-05-18: not guessed
+    ("148910400000", None),  # 12 digits: neither seconds nor milliseconds
+    ("9" * 5000, None),
+    ("-1489104000", None),
+    # compact date with a time
+    ("20170310142201", "2017-03-10"),
+    ("201703101422", "2017-03-10"),
+    # a time with a zone: converted to the Korea date
+    ("2017-03-09T20:00:00Z", "2017-03-10"),
+    ("2017-03-09T14:59:59Z", "2017-03-09"),
+    ("2017-03-09T20:00:00+00:00", "2017-03-10"),
+    ("2017-03-10T09:00:00+09:00", "2017-03-10"),
+    ("2017-03-10T01:00:00-05:00", "2017-03-10"),  # 15:00 KST
+    ("2017-03-09 20:00:00 +0000", "2017-03-10"),
+    ("Thu, 09 Mar 2017 20:00:00 GMT", "2017-03-10"),
+    ("March 9, 2017 8:00 PM UTC", "2017-03-10"),
+    ("2017.03.10 23:30 KST", "2017-03-10"),
+    ("2017.03.10 14:22-15:30", "2017-03-10"),  # a time range, not an offset
+    ("2017-03-09T20:00:00 EST", None),  # a zone we cannot read: the Korea date is unknown
+    ("2017-03-09T20:00:00+15:00", None),  # no such offset
+    ("2017-03-09T25:00:00Z", None),
+    ("2099-12-31T20:00:00Z", None),  # 2100-01-01 in Korea
+    ("2017.03.10 14:22 Hit", "2017-03-10"),
+    ("1899.12.31", None),
+    ("2100.01.01", None),
 ]
 
 

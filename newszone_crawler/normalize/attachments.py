@@ -50,6 +50,8 @@ class Attachment(TypedDict):
 DOWNLOAD_PATH = "/user/boardList.action"
 
 _SCHEMES = ("http", "https")
+#: A longer href is not a link a reader could follow: the entry is dropped.
+MAX_URL_CHARS = 8192
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _URL_NOISE = re.compile(r"[\t\n\r\x00-\x1f\x7f]")
 _JF_FILEDOWN = re.compile(r"(?i)\bjf_fileDown\s*\(([^)]*)\)")
@@ -153,10 +155,14 @@ def resolve_file_url(href: str | None, onclick: str | None, page_url: str) -> st
     True
     >>> resolve_file_url("ftp://example.com/a.pdf", None, page) is None
     True
+    >>> resolve_file_url("http://[broken/a.pdf", None, page) is None  # malformed: dropped
+    True
     """
     target = _target(href, onclick)
     if target is None or not isinstance(page_url, str):
         return None
+    if any(len(part) > MAX_URL_CHARS for part in target):
+        return None  # not a link a reader could follow
     try:
         if target[0] == "jf":
             return download_url(target[1], target[2], target[3], page_url)
@@ -166,9 +172,10 @@ def resolve_file_url(href: str | None, onclick: str | None, page_url: str) -> st
             return None
         url = safe_url_string(urljoin(page_url.strip(), link))
         parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+        if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+            return None
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # "Invalid IPv6 URL", a bad port; UnicodeError is a ValueError too
         return None
     return url
 
@@ -209,7 +216,9 @@ def clean_name(name: str | None) -> str:
     while previous != name:  # names may be encoded twice; stop when nothing changes
         previous, name = name, _PERCENT_RUN.sub(decode, name)
     name = "".join(
-        " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch
+        " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"}
+        else "\ufffd" if unicodedata.category(ch) == "Cs"  # a lone surrogate: not UTF-8
+        else ch
         for ch in name
         if unicodedata.category(ch) != "Cf"
     )

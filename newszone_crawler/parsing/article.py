@@ -23,7 +23,7 @@ from typing import Any
 
 from parsel import Selector, SelectorList
 from w3lib.url import safe_url_string
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from ..normalize.bylines import is_byline, split_caption_credit
 from ..normalize.copyright import is_copyright
@@ -32,7 +32,8 @@ from ..normalize.titles import extends
 from . import selectors as S
 from .blocks import Block, blocks_of
 from .errors import PageLayoutError
-from .labels import first, labelled_value, text_of
+from .labels import first, labelled_value, number_in, text_of
+from .tree import page_selector
 from .urls import same_site
 
 # A deck line is a short headline-like line; body paragraphs are longer sentences.
@@ -41,6 +42,9 @@ DECK_MAX_CHARS = 200
 CAPTION_MAX_CHARS = 150
 # A longer caption (before the body starts) may run to this length.
 LONG_CAPTION_MAX_CHARS = 400
+# A longer src or href is not a link a reader could follow (browsers stop near 2 MB; the
+# board's own links are under 300 characters): it is dropped, not fetched.
+MAX_URL_CHARS = 8192
 _DECK_MARKED = re.compile(r"^\s*[-\u2013\u2014]|[;\-\u2013\u2014]\s*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 
@@ -62,20 +66,43 @@ class ArticleFields:
     byline_lines: list[str] = field(default_factory=list)
     copyright_line: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
+    # Photo sources dropped because they are not URLs (bad IPv6 brackets, bad port, huge),
+    # each cut to 200 characters: for the spider to count and log.
+    malformed_urls: list[str] = field(default_factory=list)
 
     @property
     def views(self) -> int | None:
         """The Hit counter as a number."""
-        digits = "".join(ch for ch in (self.hits_raw or "") if ch.isdigit())
-        return int(digits) if digits else None
+        return number_in(self.hits_raw)
 
 
 def _absolute(src: str, page_url: str) -> str | None:
-    """An http(s) URL on the page's own site, or None (other schemes, other hosts)."""
-    url = safe_url_string(urljoin(page_url, src.strip()))
+    """An http(s) URL on the page's own site, or None (other schemes, other hosts, and
+    malformed URLs: bad IPv6 brackets, a bad port, control characters, a huge ``src``).
+
+    >>> _absolute("/a.jpg", "http://h/x"), _absolute("http://[broken/a.jpg", "http://h/x")
+    ('http://h/a.jpg', None)
+    """
+    if len(src) > MAX_URL_CHARS:
+        return None
+    try:
+        url = safe_url_string(urljoin(page_url, src.strip()))
+    except ValueError:  # "Invalid IPv6 URL", and UnicodeError is a ValueError too
+        return None
     if not url.startswith(("http://", "https://")):
         return None
     return url if same_site(url, page_url) else None
+
+
+def _is_url(src: str, page_url: str) -> bool:
+    """Whether ``src`` parses as a URL at all (wherever it leads)."""
+    if len(src) > MAX_URL_CHARS:
+        return False
+    try:
+        urlsplit(urljoin(page_url, src.strip())).port  # noqa: B018 - .port validates the port
+    except ValueError:
+        return False
+    return True
 
 
 def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list[Block]:
@@ -167,6 +194,8 @@ def _is_caption(block: Block) -> bool:
     text = " ".join(block.lines)
     if block.centered:
         return True
+    if len(text) > LONG_CAPTION_MAX_CHARS:
+        return False  # too long either way; and split_caption_credit is quadratic in length
     if split_caption_credit(text)[1] is not None:
         return len(text) <= LONG_CAPTION_MAX_CHARS
     return len(text) <= CAPTION_MAX_CHARS and not _SENTENCE_END.search(text)
@@ -213,7 +242,7 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
     Raises :class:`PageLayoutError` when the page has no header title or no post content:
     an error page, a maintenance page, or a template that changed.
     """
-    sel = html if isinstance(html, Selector) else Selector(text=html)
+    sel = html if isinstance(html, Selector) else page_selector(html, url)
     root = first(sel, S.ARTICLE_ROOT)
     if not root:
         raise PageLayoutError(f"not an article page (no div.board_view): {url}")
@@ -241,6 +270,8 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
     for block in blocks:
         if block.kind == "image":
             src = _absolute(block.src or "", url)
+            if src is None and not _is_url(block.src or "", url):
+                fields.malformed_urls.append((block.src or "")[:200])
             if src:
                 fields.images.append({"url": src, "caption": None})
             after_image, dropped_image = True, src is None

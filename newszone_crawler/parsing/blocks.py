@@ -72,6 +72,7 @@ class _Collector:
             self.blocks.append(Block("image", src=src.strip(), centered=self.centered[-1]))
 
 
+_NODE, _TAIL, _CLOSE = range(3)  # the steps of the walk
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 
 
@@ -84,28 +85,46 @@ def _is_centered(node: etree._Element, tag: str) -> bool:
     )
 
 
-def _walk(node: etree._Element, out: _Collector) -> None:
-    tag = node.tag if isinstance(node.tag, str) else ""
-    tag = tag.lower()
-    if tag in SKIP_TAGS or not isinstance(node.tag, str):
-        return
-    if tag == "br":
-        out.line_break()
-        return
-    if tag == "img":
-        out.image(node.get("src") or node.get("data-src"))
-        return
-    is_block = tag in BLOCK_TAGS
-    if is_block:
-        out.flush()
-        out.centered.append(out.centered[-1] or _is_centered(node, tag))
-    out.add_text(node.text)
-    for child in node:
-        _walk(child, out)
-        out.add_text(child.tail)  # comments and processing instructions keep their tail too
-    if is_block:
-        out.flush()
-        out.centered.pop()
+def _walk(root: etree._Element, out: _Collector) -> None:
+    """Visit ``root``'s subtree in document order with an explicit stack, not recursion.
+
+    A post nested a few thousand levels deep (lxml keeps up to 2048) must not hit Python's
+    recursion limit. The stack holds three kinds of step: ``(_NODE, element)`` enters an
+    element, ``(_TAIL, text)`` adds the text after a child (comments and processing
+    instructions keep their tail too), ``(_CLOSE, is_block)`` ends an element.
+    """
+    stack: list[tuple[int, object]] = [(_NODE, root)]
+    while stack:
+        step, value = stack.pop()
+        if step == _TAIL:
+            out.add_text(value)  # type: ignore[arg-type]
+            continue
+        if step == _CLOSE:
+            if value:
+                out.flush()
+                out.centered.pop()
+            continue
+        node: etree._Element = value  # type: ignore[assignment]
+        if not isinstance(node.tag, str):
+            continue
+        tag = node.tag.lower()
+        if tag in SKIP_TAGS:
+            continue
+        if tag == "br":
+            out.line_break()
+            continue
+        if tag == "img":
+            out.image(node.get("src") or node.get("data-src"))
+            continue
+        is_block = tag in BLOCK_TAGS
+        if is_block:
+            out.flush()
+            out.centered.append(out.centered[-1] or _is_centered(node, tag))
+        out.add_text(node.text)
+        stack.append((_CLOSE, is_block))
+        for child in reversed(node):  # popped in document order: child, its tail, next child
+            stack.append((_TAIL, child.tail))
+            stack.append((_NODE, child))
 
 
 def blocks_of(root: etree._Element) -> list[Block]:

@@ -19,6 +19,15 @@ from w3lib.encoding import read_bom, resolve_encoding
 
 DEFAULT_ENCODING = "utf-8"
 _REFUSED = {"utf-7", "utf_7", "u7", "unicode-1-1-utf-7", "csunicode11utf7"}
+# Python codecs that are no web page's charset: they raise on "replace" (idna, punycode,
+# undefined) or turn "\\ud800" into a lone surrogate (the escape codecs).
+_PYTHON_ONLY = {
+    "idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "charmap",
+    "unicode-internal", "palmos", "mbcs", "oem",
+}
+# A <meta> that a reader could parse as ASCII cannot truthfully say UTF-16/32 (WHATWG: use UTF-8).
+_NOT_FROM_META = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';,\s]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.+-]+)""", re.IGNORECASE
@@ -56,8 +65,8 @@ def acceptable(label: str | None) -> str | None:
 
     >>> acceptable("EUC-KR"), acceptable("utf8"), acceptable("utf-7"), acceptable("base64")
     ('cp949', 'utf-8', None, None)
-    >>> acceptable("x-unknown-charset") is None
-    True
+    >>> acceptable("x-unknown-charset") is None, acceptable("idna"), acceptable("unicode_escape")
+    (True, None, None)
     """
     if not label or label.strip().lower() in _REFUSED:
         return None
@@ -69,6 +78,8 @@ def acceptable(label: str | None) -> str | None:
     except LookupError:
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in {"utf-7"} | _REFUSED:
+        return None
+    if info.name.replace("_", "-") in _PYTHON_ONLY:
         return None
     return info.name.replace("_", "-") if info.name.startswith("utf") else info.name
 
@@ -82,16 +93,30 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
     >>> page = decode_page(b"<meta charset=euc-kr>" + "한".encode("euc-kr"), "text/html; charset=utf-7")
     >>> page.encoding, page.refused, page.text.endswith("한")
     ('cp949', ('utf-7',), True)
+    >>> decode_page(b"<meta charset=utf-16><p>a</p>").encoding  # a <meta> read as ASCII lies
+    'utf-8'
     """
     if isinstance(content_type, bytes):
         content_type = content_type.decode("latin-1")
     bom, bom_bytes = read_bom(body)
     if bom:
-        return DecodedPage(body[len(bom_bytes or b""):].decode(bom, "replace"), bom)
+        return DecodedPage(_text(body[len(bom_bytes or b""):], bom), bom)
     refused: list[str] = []
-    for label in declared_labels(body, content_type):
+    labels = declared_labels(body, content_type)
+    from_meta = len(labels) - (1 if _HEADER_CHARSET.search(content_type or "") else 0)
+    for index, label in enumerate(labels):
         encoding = acceptable(label)
+        if encoding and index >= len(labels) - from_meta and encoding in _NOT_FROM_META:
+            encoding = None
         if encoding:
-            return DecodedPage(body.decode(encoding, "replace"), encoding, tuple(refused))
+            try:
+                return DecodedPage(_text(body, encoding), encoding, tuple(refused))
+            except (UnicodeError, LookupError):  # a codec that fails even with "replace"
+                pass
         refused.append(label)
-    return DecodedPage(body.decode(DEFAULT_ENCODING, "replace"), DEFAULT_ENCODING, tuple(refused))
+    return DecodedPage(_text(body, DEFAULT_ENCODING), DEFAULT_ENCODING, tuple(refused))
+
+
+def _text(body: bytes, encoding: str) -> str:
+    """``body`` decoded, undecodable bytes and lone surrogates as U+FFFD."""
+    return _SURROGATES.sub("\ufffd", body.decode(encoding, "replace"))

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from parsel import Selector, SelectorList
 
 from ..normalize.text import clean_line
+
+
+# A counter, a total or a page number: ASCII digits only (``str.isdigit`` accepts "²", which
+# ``int`` refuses), and no more than fits SQLite's 64-bit integers (Python also refuses to read
+# a number of more than 4300 digits from a string).
+MAX_DIGITS = 18
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def number_in(text: str | None) -> int | None:
+    """The number the digits of ``text`` spell (``"1,523"`` -> 1523), or None when it has no
+    digit or more than :data:`MAX_DIGITS` of them.
+
+    >>> number_in("1,523"), number_in("Hit : 12"), number_in("²"), number_in("9" * 5000)
+    (1523, 12, None, None)
+    >>> number_in("0" * 5000 + "7"), number_in("000")
+    (7, 0)
+    """
+    digits = _NOT_DIGIT.sub("", text or "")
+    significant = digits.lstrip("0")
+    if not digits or len(significant) > MAX_DIGITS:
+        return None
+    return int(significant or "0")  # leading zeros count toward int()'s 4300-digit limit too
 
 
 def first(sel: Selector | SelectorList, alternatives: list[str]) -> SelectorList:

@@ -9,7 +9,8 @@ from parsel import Selector
 from ..normalize.text import clean_line
 from . import selectors as S
 from .errors import PageLayoutError
-from .labels import first, labelled_value, text_of
+from .labels import first, labelled_value, number_in, text_of
+from .tree import page_selector
 from .urls import page_number, parse_jf_view
 
 
@@ -34,6 +35,9 @@ class ListingPage:
     page_numbers: list[int] = field(default_factory=list)
     section: str | None = None
     board: str | None = None
+    # Rows without a usable ``jf_view`` link (none, or ids that are not ids): for the spider
+    # to count and log; they give no entry.
+    unlinked_rows: int = 0
 
     @property
     def articles(self) -> list[ListingEntry]:
@@ -78,7 +82,7 @@ def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
     >>> [(e.board_seq, e.pinned, e.date_raw) for e in page.entries], page.total, page.last_page
     ([('O_1', True, None), ('O_9', False, '2017.03.10')], 1587, 59)
     """
-    sel = html if isinstance(html, Selector) else Selector(text=html)
+    sel = html if isinstance(html, Selector) else page_selector(html, url)
     rows = first(sel, S.LISTING_ROWS)
     listing = sel.css("ul.list_post, div.board_list, table")
     if not listing and not rows:
@@ -91,6 +95,7 @@ def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
     for row in rows:
         found = _row_link(row)
         if not found:
+            page.unlinked_rows += 1
             continue
         (board_id, board_seq), title = found
         pinned = _is_pinned(row)
@@ -108,15 +113,13 @@ def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
                 pinned=pinned,
             )
         )
-    total_text = text_of(first(sel, S.LISTING_TOTAL))
-    digits = "".join(ch for ch in total_text if ch.isdigit())
-    page.total = int(digits) if digits else None
+    page.total = number_in(text_of(first(sel, S.LISTING_TOTAL)))
     numbers = set()
     for link in first(sel, S.PAGING_LINKS):
         number = page_number(link.attrib.get("href", ""))
         if number is None:
             label = clean_line(text_of(link))
-            number = int(label) if label.isdigit() else None
+            number = number_in(label) if label.isascii() and label.isdigit() else None
         if number is not None:
             numbers.add(number)
     page.page_numbers = sorted(numbers)

@@ -8,11 +8,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from w3lib.url import add_or_replace_parameter, canonicalize_url, url_query_parameter
 
 BOARD_PATH = "/user/boardList.action"
+# A page number longer than this is not one (and Python refuses int() of 4300+ digits).
+MAX_PAGE_DIGITS = 9
 # The parameters that identify an article; everything else (page, titleId, column, ...) comes
 # and goes between links to the same article.
 CANONICAL_PARAMS = ("boardId", "boardSeq", "command", "id", "siteId")
 
 _JF_VIEW = re.compile(r"""jf_view\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]""")
+# What a board or article id may be (``O_47261``, ``I_8576246``): it becomes the record's key,
+# a URL parameter and a file name, so NULs, controls, quotes, spaces, lone surrogates and
+# 100 KB arguments are refused rather than carried on.
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def parse_jf_view(script: str | None) -> tuple[str, str] | None:
@@ -24,11 +30,18 @@ def parse_jf_view(script: str | None) -> tuple[str, str] | None:
     ('O_47261', 'O_114186')
     >>> parse_jf_view("#none") is None
     True
+    >>> parse_jf_view("jf_view('O_1','O 2\\x00');") is None  # not an id: refused
+    True
     """
-    if not script:
+    if not isinstance(script, str) or not script:
         return None
     match = _JF_VIEW.search(script)
-    return (match.group(1).strip(), match.group(2).strip()) if match else None
+    if not match:
+        return None
+    board_id, board_seq = match.group(1).strip(), match.group(2).strip()
+    if _ID.fullmatch(board_id) and _ID.fullmatch(board_seq):
+        return board_id, board_seq
+    return None
 
 
 def site_root(base_url: str) -> str:
@@ -67,9 +80,17 @@ def page_number(url: str) -> int | None:
     12
     >>> page_number("http://h/user/boardList.action?boardId=B") is None
     True
+    >>> page_number("http://[h/?page=2"), page_number("?page=" + "9" * 5000), page_number("?page=²")
+    (None, None, None)
     """
-    value = url_query_parameter(url, "page")
-    return int(value) if value and value.strip().isdigit() else None
+    try:
+        value = url_query_parameter(url, "page")
+    except ValueError:  # a malformed URL ("Invalid IPv6 URL")
+        return None
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > MAX_PAGE_DIGITS:
+        return None
+    return int(value.lstrip("0") or "0")  # "000...07": leading zeros count toward int()'s limit
 
 
 def article_url(base_url: str, board_id: str, board_seq: str, menu_id: str, site_id: str) -> str:
@@ -110,8 +131,13 @@ def same_site(url: str, page_url: str) -> bool:
     False
     >>> same_site("http://127.0.0.1:1/x", "http://127.0.0.1:8000/user/x")
     False
+    >>> same_site("http://[::1/x", "http://h/"), same_site("http://h:99999/x", "http://h/")
+    (False, False)
     """
-    a, b = urlsplit(url), urlsplit(page_url)
-    host_a = (a.hostname or "").lower().removeprefix("www.")
-    host_b = (b.hostname or "").lower().removeprefix("www.")
-    return host_a == host_b and a.port == b.port
+    try:
+        a, b = urlsplit(url), urlsplit(page_url)
+        host_a = (a.hostname or "").lower().removeprefix("www.")
+        host_b = (b.hostname or "").lower().removeprefix("www.")
+        return host_a == host_b and a.port == b.port
+    except ValueError:  # bad IPv6 brackets, a port that is not a number or out of range
+        return False
