@@ -311,6 +311,10 @@ class NewsZoneSpider(Spider):
                                   response.url)
             walk.ended = True
             return
+        if listing.unlinked_rows:
+            stats.inc_value("newszone/listing/unlinked_rows", listing.unlinked_rows)
+            self.logger.warning("%d listing row(s) with no readable article link on %s",
+                                listing.unlinked_rows, response.url)
         if page == 1 and listing.total is not None:
             stats.set_value(f"newszone/board/{board_key}/total", listing.total)
         board = self.boards[board_key]
