@@ -64,7 +64,20 @@ def run_crawl(
     )
     lines = output.read_text("utf-8").splitlines() if output.exists() else []
     records = [json.loads(line) for line in lines]
-    return CrawlResult(proc.returncode, proc.stderr + proc.stdout, records, lines)
+    result = CrawlResult(proc.returncode, proc.stderr + proc.stdout, records, lines)
+    if patch is None or not patch.startswith("lose_request"):
+        check_ledger(result)
+    return result
+
+
+def check_ledger(result: CrawlResult) -> None:
+    """The rule every crawl of the suite keeps, whatever fault it meets: no article ends the
+    run without an outcome, no exception escapes a callback unnoticed, and a run that failed
+    an article does not exit 0."""
+    assert result.stat("newszone/ledger/unaccounted") == 0, result.log[-3000:]
+    assert "Spider error processing" not in result.log, result.log[-3000:]
+    if result.stat("newszone/ledger/failed"):
+        assert result.returncode != 0, result.log[-3000:]
 
 
 @pytest.fixture(scope="session")
