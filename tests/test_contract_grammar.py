@@ -6,8 +6,10 @@ parser.  Each post goes through the crawler's real path (``parse_article`` -> ``
 -> ``normalize_article``, as ``tests/test_fixtures.py`` does) from the encoded bytes (Scrapy's
 ``HtmlResponse`` reads the declared encoding), and every record field is compared.
 
-``NEWSZONE_GRAMMAR_EXAMPLES`` (environment) raises the number of posts for a longer run
-(``make grammar-soak``); the default, 2,000, runs derandomized so CI is repeatable.
+The environment variable ``GRAMMAR_EXAMPLES`` raises the number of posts for a longer run
+(``GRAMMAR_EXAMPLES=50000 .venv/bin/python -m pytest tests/test_contract_grammar.py -k
+generated``: random, not derandomized); the default, 2,000, runs derandomized so CI is
+repeatable.  ``python -m tests.test_contract_grammar`` prints the coverage table.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from newszone_crawler.parsing.record import raw_article
 
 T = TypeVar("T")
 BASE_URL = "https://www.mnd.go.kr"
-EXAMPLES = int(os.environ.get("NEWSZONE_GRAMMAR_EXAMPLES", "2000"))
+EXAMPLES = int(os.environ.get("GRAMMAR_EXAMPLES", "2000"))
 COMPARED = (
     "id", "board_id", "url", "section", "board", "title", "title_raw", "title_truncated",
     "published", "published_raw", "subtitles", "body", "images", "authors", "byline_raw",

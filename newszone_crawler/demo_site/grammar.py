@@ -489,9 +489,10 @@ class _Builder:
             credit = f" Reported by {self.person()[0]}"
 
         def long_text() -> str:
-            return (f"{c.choice(vocab.CAPTIONS)} {self.fill('{tail}')} on "
+            text = (f"{c.choice(vocab.CAPTIONS)} {self.fill('{tail}')} on "
                     f"{self.fill('{month} {day}')}, as part of {self.fill('{object}')} held "
-                    f"{self.fill('{tail}')}.")
+                    f"{self.fill('{tail}')}")
+            return text.rstrip(".") + "."
 
         caption: str | None
         if kind == "same_paragraph":
