@@ -58,6 +58,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 from . import words as vocab
 from .content import BOARDS, PLACEHOLDER_LABEL, SECTION, SITE_ID, Board
@@ -533,7 +534,8 @@ class _Builder:
             return [], []
         kind = c.choice((
             "given_family_email", "given_family_email_tight", "empty_space", "empty_tight",
-            "paren_email", "reporter", "two_and", "two_comma", "korean", "upper_email",
+            "paren_email", "reporter", "staff_reporter", "two_and", "two_amp", "two_comma",
+            "korean", "upper_email",
             "none", "translator_only", "photo_only",
         ))
         self.form(f"byline:{kind}")
@@ -557,6 +559,10 @@ class _Builder:
             lines, authors = [f"By {name} ({email})"], [who(name, email)]
         elif kind == "reporter":
             lines, authors = [f"By Reporter {name}"], [who(name)]
+        elif kind == "staff_reporter":
+            lines, authors = [f"By Staff Reporter {name}"], [who(name)]
+        elif kind == "two_amp":
+            lines, authors = [f"By {name} & {name2}"], [who(name), who(name2)]
         elif kind == "two_and":
             lines, authors = [f"By {name} and {name2}"], [who(name), who(name2)]
         elif kind == "two_comma":
@@ -649,12 +655,13 @@ class _Builder:
                                  f"({c.integer(10, 999)}.{c.integer(0, 9)}KB)"))
                 self.form("files:size" if size else "files:no_size")
                 stored.append((name, seq, size))
-            style = c.choice(("direct", "jsdown_href", "jsdown_onclick"))
+            style = c.choice(("direct", "direct_percent", "jsdown_href", "jsdown_onclick"))
             self.form(f"files:{style}")
             call = f"jf_fileDown('{self.board.board_id}','{self.seq}','{seq}');"
-            if style == "direct":
+            if style in ("direct", "direct_percent"):
                 href = escape(self.download_path(seq))
-                link = f'<a href="{href}">{_text(name)}</a>'
+                label = quote(name) if style == "direct_percent" else name
+                link = f'<a href="{href}">{_text(label)}</a>'
             elif style == "jsdown_href":
                 link = f'<a href="javascript:{call}">{_text(name)}</a>'
             else:
@@ -667,6 +674,10 @@ class _Builder:
         if c.boolean():
             items.insert(c.integer(0, len(items)), placeholder)
             self.form("files:with_placeholder")
+        if c.integer(0, 3) == 0:
+            void = '<li><a href="javascript:void(0)">(No attached file)</a></li>'
+            items.insert(c.integer(0, len(items)), void)
+            self.form("files:void_placeholder")
         return items, truth
 
     def download_path(self, file_seq: int) -> str:
