@@ -46,7 +46,10 @@ LONG_CAPTION_MAX_CHARS = 400
 # board's own links are under 300 characters): it is dropped, not fetched.
 MAX_URL_CHARS = 8192
 _DECK_MARKED = re.compile(r"^\s*[-\u2013\u2014]|[;\-\u2013\u2014]\s*$")
-_SENTENCE_END = re.compile(r"[.!?]\s*$")
+# A sentence ends with ".", "!" or "?", maybe followed by closing quotes or a bracket.
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
+# A press release's list item: never a deck line nor a caption, always body.
+_LIST_ITEM = re.compile(r"^\s*[\u25b3\u25b2\u25cb\u25cf\u25a1\u25a0\u2022\u00b7]")
 
 
 @dataclass
@@ -131,7 +134,7 @@ def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list
 
 
 def _is_deck_line(line: str) -> bool:
-    if len(line) > DECK_MAX_CHARS:
+    if len(line) > DECK_MAX_CHARS or _LIST_ITEM.match(line):
         return False
     return bool(_DECK_MARKED.search(line)) or not _SENTENCE_END.search(line)
 
@@ -168,13 +171,11 @@ def _take_head(blocks: list[Block], fields: ArticleFields) -> list[Block]:
                 i += 1
             else:
                 break
+    # The deck: every paragraph before the first photo and the first sentence whose lines are
+    # all short deck lines, with or without a headline before it (README, "subtitles").
     deck_end = i
     while deck_end < len(blocks) and blocks[deck_end].kind == "text":
-        lines = blocks[deck_end].lines
-        marked = all(_DECK_MARKED.search(line) for line in lines)
-        if not all(_is_deck_line(line) for line in lines):
-            break
-        if fields.headline is None and not marked and len(lines) < 2:
+        if not all(_is_deck_line(line) for line in blocks[deck_end].lines):
             break
         deck_end += 1
     rest = blocks[deck_end:]
@@ -192,6 +193,8 @@ def _is_caption(block: Block) -> bool:
     or is a short line that is not a sentence.
     """
     text = " ".join(block.lines)
+    if _LIST_ITEM.match(text):
+        return False
     if block.centered:
         return True
     if len(text) > LONG_CAPTION_MAX_CHARS:
@@ -199,6 +202,17 @@ def _is_caption(block: Block) -> bool:
     if split_caption_credit(text)[1] is not None:
         return len(text) <= LONG_CAPTION_MAX_CHARS
     return len(text) <= CAPTION_MAX_CHARS and not _SENTENCE_END.search(text)
+
+
+def _is_long_caption(block: Block) -> bool:
+    """Whether a paragraph after a photo's caption is the caption's long part: it ends with
+    its own credit (``Reported by ...``), as a long caption before the body can."""
+    text = " ".join(block.lines)
+    return (
+        not _LIST_ITEM.match(text)
+        and len(text) <= LONG_CAPTION_MAX_CHARS
+        and split_caption_credit(text)[1] is not None
+    )
 
 
 def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
@@ -265,7 +279,7 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
     blocks = blocks_of(content[0].root)
     blocks = _take_trailing_furniture(blocks, fields)
     blocks = _take_head(blocks, fields)
-    after_image = False
+    after_image = after_caption = False
     dropped_image = False  # a photo from elsewhere is not the article's: nor is its caption
     for block in blocks:
         if block.kind == "image":
@@ -274,14 +288,21 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
                 fields.malformed_urls.append((block.src or "")[:200])
             if src:
                 fields.images.append({"url": src, "caption": None})
-            after_image, dropped_image = True, src is None
+            after_image, after_caption, dropped_image = True, False, src is None
             continue
         text = "\n".join(block.lines)
         if after_image and _is_caption(block):
             if not dropped_image and fields.images:
                 fields.images[-1]["caption"] = " ".join(block.lines)
-        else:
-            fields.body.append(text)
-        after_image = dropped_image = False
+            after_image, after_caption = False, True
+            continue
+        if after_caption and _is_long_caption(block):
+            # a short caption, then the long one with its own credit: one caption of both
+            if not dropped_image and fields.images:
+                fields.images[-1]["caption"] += " " + " ".join(block.lines)
+            after_caption = False
+            continue
+        fields.body.append(text)
+        after_image = after_caption = dropped_image = False
     fields.files = _files(root, url)
     return fields
