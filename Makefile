@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench grammar-long clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,13 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench: install $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The contract grammar's long run: 50,000 generated posts, each extracted and compared with its
+# truth (CI draws 2,000). GRAMMAR_EXAMPLES=N for another size.
+GRAMMAR_EXAMPLES ?= 50000
+
+grammar-long: install
+	GRAMMAR_EXAMPLES=$(GRAMMAR_EXAMPLES) $(BIN)/python -m pytest tests/test_contract_grammar.py -k generated_posts -q
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) build *.egg-info .pytest_cache
