@@ -161,6 +161,7 @@ def judge_run(
         ("newszone/ledger/unaccounted", "article(s) ended the run with no outcome (a bug)"),
         ("spider_exceptions/count", "error(s) in the spider's callbacks (see the log)"),
         ("newszone/warc/write_failed", "response(s) could not be written to the WARC"),
+        ("newszone/warc/unlink_failed", "recovered WARC file(s) whose archive rows could not be fixed"),
     ):
         if stats.get(key):
             incomplete(f"{stats[key]} {what}")

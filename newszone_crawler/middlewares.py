@@ -133,11 +133,16 @@ class WarcCaptureMiddleware:
             end = recovered.path.stat().st_size if recovered.records else 0
             unlinked = 0
             if self.db_path and Path(self.db_path).exists():
-                store = ArchiveStore.open(self.db_path)
                 try:
-                    unlinked = store.unlink_lost_captures(recovered.path.name, end)
-                finally:
-                    store.close()
+                    store = ArchiveStore.open(self.db_path)
+                    try:
+                        unlinked = store.unlink_lost_captures(recovered.path.name, end)
+                    finally:
+                        store.close()
+                except Exception as exc:  # the rows keep pointing past the cut: say so, loudly
+                    stats.inc_value("newszone/warc/unlink_failed")
+                    logger.error("Could not unlink the archive rows whose capture was cut from %s "
+                                 "(%s): they point past the end of the file", recovered.path, exc)
             stats.inc_value("newszone/warc/unlinked_rows", unlinked)
             if recovered.records:
                 try:

@@ -325,7 +325,7 @@ class StorePipeline(_Pipeline):
         failed, self.failed = self.failed, []
         try:
             self.store.record_failures(self.crawler.spider.run_id, failed, utc_now())
-        except sqlite3.Error as error:
+        except Exception as error:  # sqlite3.Error mostly: the rows wait for the next try
             if not last_try:
                 self.failed = failed + self.failed
                 return

@@ -662,6 +662,17 @@ class ArchiveStore:
                 latest.setdefault(board, status)
         return {board for board, status in latest.items() if status == "ok"}
 
+    def boards_vouched_at(self, exclude_run: str | None = None) -> dict[str, str]:
+        """Board id -> start of the latest run that walked it whole and ended ``ok``."""
+        vouched: dict[str, str] = {}
+        for boards, started in self.db.execute(
+            "SELECT boards, started_at FROM runs WHERE status = 'ok' AND id IS NOT ? "
+            "ORDER BY started_at DESC", [exclude_run],
+        ):
+            for board in _loads(boards) or []:
+                vouched.setdefault(board, started)
+        return vouched
+
     def owed(self) -> dict[str, dict[str, Any]]:
         """``{article id: {board_id, url, reason, at}}`` of the failed articles the archive still
         owes: the latest failure of each that no later store cleared (never stored, or last
@@ -678,7 +689,7 @@ class ArchiveStore:
                  JOIN (SELECT article_id, max(id) AS last FROM failures GROUP BY article_id) l
                    ON f.id = l.last
                  LEFT JOIN articles a ON a.id = f.article_id
-                 WHERE a.id IS NULL OR a.last_seen < f.at"""
+                 WHERE a.id IS NULL OR (a.last_seen < f.at AND a.gone_at IS NULL)"""
         owed: dict[str, dict[str, Any]] = {}
         for article_id, url, reason, at in self.db.execute(sql):
             board = url_query_parameter(url or "", "boardId")
@@ -877,7 +888,13 @@ def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     try:
         store = ArchiveStore.open(path)
         try:
-            owed = store.owed()
+            # A failure older than a later whole walk of its board that ended ok is cleared:
+            # that walk would have fetched the article again had the board still listed it.
+            vouched = store.boards_vouched_at(exclude_run=run_id)
+            owed = {
+                seq: row for seq, row in store.owed().items()
+                if not (row["board_id"] in vouched and row["at"] < vouched[row["board_id"]])
+            }
             owing = {row["board_id"] for row in owed.values()}
             walked_ok = store.boards_walked_ok(exclude_run=run_id) - owing
             return CrawlState(store.state(), walked_ok, owed)

@@ -403,8 +403,8 @@ class NewsZoneSpider(Spider):
         """Stored already, its files all downloaded, and not published recently enough to be
         re-checked for edits."""
         row = self.state.known.get(board_seq)
-        if row is None or row.get("files_pending"):
-            return False
+        if row is None or row.get("files_pending") or board_seq in self.state.owed:
+            return False  # an article an earlier run failed on is fetched until it clears
         published = row.get("published")
         return not (published and self.recheck_from and published >= self.recheck_from)
 
@@ -518,7 +518,7 @@ class NewsZoneSpider(Spider):
                 try:
                     request = Request(image["url"], callback=self.image_captured,
                                       errback=self.image_failed, priority=IMAGE_PRIORITY)
-                except ValueError as exc:  # a photo URL Scrapy cannot request
+                except Exception as exc:  # a photo URL Scrapy cannot request: not the article's failure
                     self.crawler.stats.inc_value("newszone/image/failed")
                     self.logger.warning("Image not requested (%s): %r", exc, image["url"])
                     continue
