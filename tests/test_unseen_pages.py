@@ -318,3 +318,20 @@ def test_a_board_owing_a_failure_is_walked_again_until_it_clears(tmp_path: Path)
     assert fourth.returncode == 0 and fourth.records == [], fourth.log[-3000:]
     assert "owes" not in fourth.log
     assert stat(fourth, "newszone/listing/stopped_at_known") == 1
+
+
+def test_a_stored_article_whose_recheck_failed_is_fetched_until_it_clears(tmp_path: Path) -> None:
+    target = RECENT[3]
+    first = crawl_demo(tmp_path, out="first.jsonl")
+    assert first.returncode == 0, first.log[-3000:]
+    recheck = crawl_demo(tmp_path, "-a", "recheck_days=100000",
+                         patch=f"parse_raises:{target}", out="recheck.jsonl")
+    assert recheck.returncode == 2 and target in failures(tmp_path), recheck.log[-3000:]
+    # nothing is due a re-check any more, but the article is still owed: fetched, then cleared
+    later = crawl_demo(tmp_path, "-a", "recheck_days=0", out="later.jsonl")
+    assert later.returncode == 0, later.log[-3000:]
+    assert "owes 1 failed article(s)" in later.log
+    assert stat(later, "newszone/store/article/unchanged") == 1  # the owed one, fetched again
+    cleared = crawl_demo(tmp_path, "-a", "recheck_days=0", out="cleared.jsonl")
+    assert cleared.returncode == 0 and "owes" not in cleared.log, cleared.log[-3000:]
+    assert stat(cleared, "newszone/listing/stopped_at_known") == 1
