@@ -324,6 +324,17 @@ class _Builder:
         local = f"{c.choice(vocab.EMAIL_WORDS)}{c.integer(1, 99)}"
         return f"{family} {given}", family, given, f"{local}@{c.choice(vocab.EMAIL_DOMAINS)}"
 
+    def other_person(self, *taken: str) -> str:
+        """The ``Family Given`` name of someone not among ``taken`` (a byline names each
+        person once: the same name twice would be one person)."""
+        for _ in range(10):
+            name = self.person()[0]
+            if name not in taken:
+                return name
+        family = next(f for f in vocab.FAMILY_NAMES
+                      if not any(t.startswith(f"{f} ") for t in taken))
+        return f"{family} {self.person()[2]}"
+
     def phrase(self, lo: int, hi: int, opener: str | None = None) -> str:
         """A headline-like phrase of ``lo``..``hi`` characters, no final punctuation."""
         c = self.c
@@ -540,7 +551,7 @@ class _Builder:
         ))
         self.form(f"byline:{kind}")
         name, family, given, email = self.person()
-        name2 = self.person()[0]
+        name2 = self.other_person(name)
 
         def who(n: str, e: str | None = None, role: str = "reporter") -> dict[str, Any]:
             return {"name": n, "email": e.lower() if e else None, "role": role}
@@ -582,7 +593,7 @@ class _Builder:
             lines, authors = [], []
         if lines and kind not in ("translator_only", "photo_only"):
             extra = c.choice(("", "", "translator", "photo"))
-            third = self.person()[0]
+            third = self.other_person(name, name2)  # one entry per person: never the reporter
             if extra == "translator":
                 lines.append(f"Translated by {third}")
                 authors.append(who(third, role="translator"))
