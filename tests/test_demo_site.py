@@ -1,6 +1,6 @@
 """Tests of the embedded demo site, ``newszone_crawler.demo_site``.
 
-The site must show every quirk of the markup contract (``/work/shared/site/markup.md``).
+The site must show every quirk of the board's markup contract.
 These tests look at what it serves - HTML, headers, bytes - with regular expressions
 and parsel, written here on their own: nothing comes from the crawler's parsing code,
 so a bug shared by the site and the crawler cannot hide.  Most requests go through

@@ -1,6 +1,6 @@
 """Embedded demo of the English "News Zone" boards of www.mnd.go.kr, served on 127.0.0.1.
 
-The site follows ``/work/shared/site/markup.md`` and renders it on its own (it imports
+The site follows the board's markup contract and renders it on its own (it imports
 nothing from the crawler), so crawl tests fail when the crawler is wrong.  All the
 text is generated; none comes from the real site.
 

@@ -1,4 +1,4 @@
-"""HTML of the demo board, following ``/work/shared/site/markup.md``.
+"""HTML of the demo board, following the board's markup contract.
 
 Pure functions from :mod:`.content` objects to ``str``.  Article pages are rendered
 once per (article, revision, has-newer-article) and cached by the site, so the two
