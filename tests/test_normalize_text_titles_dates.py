@@ -53,7 +53,10 @@ def test_dots_cut_shows_five_dots() -> None:
     assert cut_prefix(DOTS_CUT) == DOTS_TITLE[:64]
 
 
-@pytest.mark.xfail(strict=True, reason="a headline that rewords the cut title is not recognised")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the contract's headline begins with the cut title's text; a reworded one is a sentence",
+)
 def test_reworded_headline_is_not_recovered() -> None:
     assert recover_title(CUT64, "Vice Defense Minister Baek holds talks with Japan")[1] is False
 
@@ -126,7 +129,9 @@ def test_parse_date(raw: str | None, iso: str | None) -> None:
     assert parse_date(raw) == iso
 
 
-@pytest.mark.xfail(strict=True, reason="two-digit years are not guessed")
+@pytest.mark.xfail(
+    strict=True, reason="the contract's dates have four-digit years; '17.03.10' may be DD.MM.YY"
+)
 def test_two_digit_year() -> None:
     assert parse_date("17.03.10") == "2017-03-10"
 

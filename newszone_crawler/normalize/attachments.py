@@ -195,9 +195,14 @@ def _is_file_like(url: str) -> bool:
 
 
 def clean_name(name: str | None) -> str:
-    """A file name percent-decoded (UTF-8) with whitespace and control characters normalized.
+    """A file name percent-decoded with whitespace and control characters normalized.
+
+    Percent runs are UTF-8; a run that is not UTF-8 but is Hangul in EUC-KR (CP949, what the
+    board's EUC-KR pages send) is decoded as that; anything else stays as written.
 
     >>> clean_name("%ED%95%9C%EA%B8%80.pdf")
+    '한글.pdf'
+    >>> clean_name("%C7%D1%B1%DB.pdf")
     '한글.pdf'
     >>> clean_name("  photo\\u00a0 2.jpg ")
     'photo 2.jpg'
@@ -210,7 +215,14 @@ def clean_name(name: str | None) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
+            pass
+        try:
+            text = raw.decode("cp949")
+        except UnicodeDecodeError:
             return match.group(0)
+        if all(ch.isascii() or "\uac00" <= ch <= "\ud7a3" for ch in text):
+            return text
+        return match.group(0)
 
     previous = None
     while previous != name:  # names may be encoded twice; stop when nothing changes
@@ -254,7 +266,7 @@ def _name_from_url(url: str) -> str:
     for key, value in parse_qsl(parts.query):
         if key.casefold() in _FILENAME_PARAMS and clean_name(value):
             return clean_name(value)
-    segment = clean_name(unquote(parts.path.rpartition("/")[2]))
+    segment = clean_name(parts.path.rpartition("/")[2])
     if "." in segment and f".{segment.rpartition('.')[2].casefold()}" not in _SCRIPT_EXTENSIONS:
         return segment
     return ""

@@ -53,6 +53,10 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 _OPEN = "<([{\u3008\u300a\uff08\uff1c\u3010"
 _CLOSE = ">)]}\u3009\u300b\uff09\uff1e\u3011"
 _BRACKET = re.compile(f"[{re.escape(_OPEN)}]([^{re.escape(_OPEN + _CLOSE)}]*)[{re.escape(_CLOSE)}]")
+# A bare e-mail with stray spaces around its "@" ("trylover @ dema.mil.kr"), joined before parsing.
+_SPACED_EMAIL = re.compile(
+    r"([A-Za-z0-9._%+\-]+)\s*@\s*([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b"
+)
 _EMAIL_LABEL = re.compile(r"(?i)\b(?:e-?mail|mailto)\s*[:=]?")
 
 # Role words that open a credit, most specific first; "by" alone is a reporter.
@@ -315,7 +319,7 @@ def _parse_line(line: str) -> list[Author] | None:
     line = _clean(line)
     if not line or len(line) > MAX_BYLINE_CHARS:
         return None
-    line = _strip_wrapper(line)
+    line = _strip_wrapper(_SPACED_EMAIL.sub(r"\1@\2", line))
     if re.search("[가-힣]", line) and re.search("기자|특파원", line):
         return _parse_korean(line)
     return _parse_english(line)
@@ -400,6 +404,7 @@ def split_caption_credit(caption: str) -> tuple[str, str | None]:
     text = _clean(caption or "")
     starts = [m.start() for m in _CAPTION_MARK.finditer(text)]
     starts += [m.end() for m in _CAPTION_SEP.finditer(text)]
+    starts += [m.end() for m in re.finditer(r"[.!?]\s+(?=[가-힣])", text)]  # "...있다. 윤병노 기자"
     for start in sorted(set(starts)):
         credit = text[start:].strip()
         head = text[:start].rstrip()

@@ -46,6 +46,8 @@ _WORD = re.compile(r"(?i)(?:copyrights?|copr\.|저작권자|저작권)\s*[:.]?\s
 _YEAR = r"(?:19|20)\d{2}"
 _YEARS = re.compile(rf"({_YEAR})(?:\s*[-\u2013~,]\s*({_YEAR}))?(?!\d)\s*[.,]?\s*")
 _BY = re.compile(r"(?i)by\s+")
+# The rights clause written before the holder: "All rights reserved by The Korea Defense Daily".
+_RIGHTS_FIRST = re.compile(r"(?i)all\s+rights?\s+reserved\s*(?:[,.:]\s*)?(?:by\s+)?")
 _RIGHTS = re.compile(
     r"(?i)[\s,.;:\-\u2013\u2014/|]*(?:"
     r"all\s+rights?\s+reserved"
@@ -92,7 +94,8 @@ def _clean_holder(holder: str) -> str:
     return holder
 
 
-def _holder_ok(holder: str) -> bool:
+def _holder_ok(holder: str, *, lower_ok: bool = False) -> bool:
+    """A holder is a short name; lower-case words only where a copyright sign vouches for it."""
     words = holder.split()
     if len(holder) > 80 or len(words) > 10:
         return False
@@ -102,7 +105,7 @@ def _holder_ok(holder: str) -> bool:
         if not _HOLDER_WORD.fullmatch(word) or not any(ch.isalnum() for ch in word):
             return False
         first = word.lstrip("(")[:1]
-        if first.islower() and word.casefold() not in _CONNECTORS:
+        if first.islower() and not lower_ok and word.casefold() not in _CONNECTORS:
             return False
     return True
 
@@ -115,6 +118,9 @@ def _parse(line: str) -> Copyright | None:
     work = _unwrap(work)
     has_word = has_symbol = False
     years: list[int] = []
+    rights_first = _RIGHTS_FIRST.match(work)
+    if rights_first:
+        work = work[rights_first.end() :]
     while True:  # marker words, signs, years and "by" in any order: "Copyright (c) 2017 by ..."
         if match := _WORD.match(work):
             has_word = True
@@ -127,15 +133,15 @@ def _parse(line: str) -> Copyright | None:
         else:
             break
         work = work[match.end() :]
-    rights = _RIGHTS.search(work)
-    if rights:
+    rights = _RIGHTS.search(work) or rights_first
+    if rights and rights is not rights_first:
         work = work[: rights.start()]
     work = _clean_holder(work)
     if match := _TRAILING_YEAR.search(work):
         years.append(int(match.group(2) or match.group(1)))
         work = _clean_holder(work[: match.start()])
     holder = work
-    if holder and not _holder_ok(holder):
+    if holder and not _holder_ok(holder, lower_ok=has_symbol):
         return None
     if not (has_word or has_symbol or rights):
         return None
