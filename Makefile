@@ -3,18 +3,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench grammar-long clean
+.PHONY: install demo browse test bench grammar-long clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,browse]'
 	touch $@
 
 demo: install
 	$(BIN)/scrapy crawl newszone -a demo=1
+
+# Browse a read-only snapshot of output/newszone.sqlite at http://127.0.0.1:8001/ (Datasette).
+BROWSE_ARGS ?=
+
+browse: install
+	$(BIN)/python -m newszone_crawler browse $(BROWSE_ARGS)
 
 # pywb (test-only: it replays a crawl's WARC) lives in its own venv: its dependency brotlipy
 # would shadow the brotli module Scrapy decompresses with.

@@ -1,5 +1,6 @@
 """Command line of the archive: ``python -m newszone_crawler export --jsonl FILE`` and
-``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``.
+``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite`` and
+``python -m newszone_crawler browse`` (Datasette on a snapshot of the archive).
 
 Crawling is ``scrapy crawl newszone``; this module holds what works on the archive alone.
 """
@@ -141,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     rebuilder.add_argument("--files-store", default=FILES_STORE,
                            help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
     rebuilder.set_defaults(run=rebuild)
+    from .browse import add_parser as add_browse_parser
+
+    add_browse_parser(commands, NEWSZONE_DB, FILES_STORE)
     args = parser.parse_args(argv)
     return int(args.run(args))
 
