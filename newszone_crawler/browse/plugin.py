@@ -102,7 +102,7 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return Markup('<a href="/{}/articles/{}">{}</a>').format(DATABASE, value, value)
     if column == "article_id" and value:
         return Markup('<a href="/{}/articles/{}">{}</a>').format(DATABASE, value, value)
-    if table == "edits" and column == "id" or column == "version" and table is None:
+    if (table == "edits" and column == "id") or (column == "version" and table is None):
         return Markup('<a href="/-/newszone/edits/{}">diff {}</a>').format(value, value)
     if table == "attachments" and column == "path" and value:
         return Markup('<a href="{}">{}</a>').format(_files_url(value), value)
@@ -285,8 +285,9 @@ def resolve_file(root: str | Path, path: str) -> Path | None:
     """The file at ``path`` (relative, as the ``attachments`` table names it) inside ``root``,
     or None when it would lie outside ``root`` or is not a file.
 
-    >>> resolve_file("/nonexistent", "../etc/passwd") is None
-    True
+    >>> here = Path(__file__).parent
+    >>> resolve_file(here, "../__main__.py") is None, resolve_file(here, "views.py").name
+    (True, 'views.py')
     """
     base = Path(root).resolve()
     target = (base / path).resolve()

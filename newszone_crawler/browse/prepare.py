@@ -36,6 +36,7 @@ def snapshot(archive: str | Path, target: str | Path) -> Path:
     archive, target = Path(archive), Path(target)
     if not archive.is_file():
         raise FileNotFoundError(f"no archive at {archive}")
+    target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm", "-journal"):
         target.with_name(target.name + suffix).unlink(missing_ok=True)
     source = sqlite3.connect(f"{archive.resolve().as_uri()}?mode=ro", uri=True)
@@ -66,7 +67,7 @@ SELECT a.id, a.title, a.board, a.published,
             SELECT au.name FROM article_authors aa JOIN authors au ON au.id = aa.author_id
             WHERE aa.article_id = a.id ORDER BY aa.position)) AS authors,
        (SELECT count(*) FROM article_versions v WHERE v.article_id = a.id) AS edits,
-       a.changed_at, a.gone_at, a.first_seen, a.last_seen, a.url
+       a.changed_at, a.gone_at, a.first_seen, a.last_seen, a.url, a.rowid AS search_rowid
 FROM articles a
 """
 
@@ -208,7 +209,7 @@ def metadata(files_root: str | Path | None = None) -> dict[str, Any]:
     """
     columns = {f.name: f.description for f in RECORD_FIELDS}
     columns.update(_ARCHIVE_COLUMNS)
-    search = {"fts_table": "articles_fts", "fts_pk": "id", "searchmode": "escaped"}
+    search = {"fts_table": "articles_fts", "searchmode": "escaped"}
     tables: dict[str, Any] = {
         "articles": {
             "description": "One row per article, as last seen; earlier versions are in "
@@ -233,8 +234,10 @@ def metadata(files_root: str | Path | None = None) -> dict[str, Any]:
                 "edits": "How many earlier versions the archive keeps.",
                 **{k: columns[k] for k in ("id", "title", "board", "published", "changed_at",
                                            "gone_at", "first_seen", "last_seen", "url")},
+                "search_rowid": "The article's rowid, which the full-text index refers to.",
             },
             **search,
+            "fts_pk": "search_rowid",  # a view has no rowid: the articles' rowid, for search
         },
         "edits": {
             "title": "Edits",

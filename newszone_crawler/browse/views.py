@@ -181,9 +181,9 @@ def bar_chart_svg(
                     '<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" '
                     'fill="{}"><title>{}: {} {}</title></rect>').format(
                     x, y, bar_w, h, PALETTE[k % len(PALETTE)], label, _num(value), name))
-        out.append(Markup('<rect class="total" x="{:.1f}" y="{}" width="{:.1f}" height="0">'
-                          '<title>{}: {}</title></rect>').format(
-            x, top_pad + plot_h, bar_w, label, _num(totals[i])))
+        out.append(Markup('<rect class="total" data-label="{}" data-total="{}" x="{:.1f}" '
+                          'y="{}" width="{:.1f}" height="0"><title>{}: {}</title></rect>').format(
+            label, _num(totals[i]), x, top_pad + plot_h, bar_w, label, _num(totals[i])))
         if i % label_every == 0:
             out.append(Markup('<text x="{:.1f}" y="{}" font-size="10">{}</text>').format(
                 x, top_pad + plot_h + 14, label))
