@@ -22,8 +22,6 @@ from .prepare import DATABASE
 from .views import atom_feed, bar_chart_svg, diff_html, diff_versions
 
 JSON_CELLS = {"subtitles", "authors", "images", "attachments", "copyright"}
-ARTICLE_TABLES = {"articles", "article_list", "edits", "recent_edits", "latest_per_board",
-                  "gone_articles"}
 PAGE_SIZE = 50
 
 
