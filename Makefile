@@ -3,18 +3,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench grammar-long clean
+.PHONY: install demo browse chromium test bench grammar-long clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,browse]'
 	touch $@
 
 demo: install
 	$(BIN)/scrapy crawl newszone -a demo=1
+
+# Browse a read-only snapshot of output/newszone.sqlite at http://127.0.0.1:8001/ (Datasette).
+BROWSE_ARGS ?=
+
+browse: install
+	$(BIN)/python -m newszone_crawler browse $(BROWSE_ARGS)
 
 # pywb (test-only: it replays a crawl's WARC) lives in its own venv: its dependency brotlipy
 # would shadow the brotli module Scrapy decompresses with.
@@ -25,7 +31,15 @@ $(PYWB_VENV)/.installed:
 	$(PYWB_VENV)/bin/python -m pip install --quiet "pywb==2.10.0"
 	touch $@
 
-test: install $(PYWB_VENV)/.installed
+# Headless Chromium for tests/test_browse.py (Debian packages; skipped when already there, and
+# never an error: without apt or a network the browser test skips and says why).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1; }; } ; } || \
+	  echo "note: Chromium could not be installed; the browser test will skip"
+
+test: install $(PYWB_VENV)/.installed chromium
 	PYWB_BIN=$(abspath $(PYWB_VENV))/bin $(BIN)/python -m pytest
 
 # The benchmark of the crawl against bare Scrapy (bench/README.md): N = 2,000 and 10,000, about

@@ -1,5 +1,6 @@
 """Command line of the archive: ``python -m newszone_crawler export --jsonl FILE`` and
-``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``.
+``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite`` and
+``python -m newszone_crawler browse`` (Datasette on a snapshot of the archive).
 
 Crawling is ``scrapy crawl newszone``; this module holds what works on the archive alone.
 """
@@ -17,20 +18,24 @@ from .settings import FILES_STORE, NEWSZONE_DB, NEWSZONE_DB_BATCH, NEWSZONE_REQU
 
 
 def export(args: argparse.Namespace) -> int:
-    """Write the whole archive as one JSON lines file beside its ``datapackage.json``."""
+    """Write the whole archive as one JSON lines file and one CSV file (the same name, ``.csv``)
+    beside their ``datapackage.json``."""
     db = Path(args.db)
     if not db.exists():
         print(f"error: no archive at {db}", file=sys.stderr)
         return 1
     out = Path(args.jsonl)
     out.parent.mkdir(parents=True, exist_ok=True)
+    table = out.with_suffix(".csv")  # the same records as CSV, beside the JSON lines
+    if table == out:
+        table = out.with_name(out.name + ".csv")
     store = ArchiveStore.open(db)
     try:
-        count = export_jsonl(store, out)
+        count = export_jsonl(store, out, table)
     finally:
         store.close()
-    package = write_datapackage(out, out.parent)
-    print(f"Exported {count} articles to {out} and described them in {package}")
+    package = write_datapackage(out, out.parent, table)
+    print(f"Exported {count} articles to {out} and {table} and described them in {package}")
     return 0
 
 
@@ -121,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m newszone_crawler")
     commands = parser.add_subparsers(dest="command", required=True)
-    exporter = commands.add_parser("export", help="the whole archive as a JSON lines dataset")
-    exporter.add_argument("--jsonl", required=True, help="file to write (datapackage.json beside it)")
+    exporter = commands.add_parser(
+        "export", help="the whole archive as a JSON lines dataset, and as CSV beside it")
+    exporter.add_argument("--jsonl", required=True,
+                          help="file to write (FILE.csv and datapackage.json beside it)")
     exporter.add_argument("--db", default=NEWSZONE_DB, help=f"the archive (default {NEWSZONE_DB})")
     exporter.set_defaults(run=export)
     rebuilder = commands.add_parser(
@@ -141,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     rebuilder.add_argument("--files-store", default=FILES_STORE,
                            help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
     rebuilder.set_defaults(run=rebuild)
+    from .browse import add_parser as add_browse_parser
+
+    add_browse_parser(commands, NEWSZONE_DB, FILES_STORE)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

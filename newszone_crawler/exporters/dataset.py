@@ -8,6 +8,8 @@ description; the data package's schema is built from it, and a test holds it equ
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -20,6 +22,7 @@ from .sqlite_store import ArchiveStore
 __all__ = [
     "RECORD_FIELDS",
     "RecordField",
+    "csv_value",
     "datapackage_descriptor",
     "export_jsonl",
     "write_datapackage",
@@ -126,24 +129,60 @@ def _umask() -> int:
     return mask
 
 
-def export_jsonl(store: ArchiveStore, path: str | Path) -> int:
+def csv_value(value: Any) -> str:
+    """A record value as one CSV cell: lists and objects as JSON text, booleans as ``true`` /
+    ``false``, None as the empty cell (Table Schema's default missing value).
+
+    >>> [csv_value(v) for v in (None, True, 3, "a,b", ["x"], {"k": None})]
+    ['', 'true', '3', 'a,b', '["x"]', '{"k": null}']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def export_jsonl(
+    store: ArchiveStore, path: str | Path, csv_path: str | Path | None = None
+) -> int:
     """Write every archived article to ``path`` as JSON lines (UTF-8, one record a line, keys as
-    in :data:`RECORD_FIELDS`); return the count. The file is written beside ``path`` and renamed
-    into place, so a reader never sees half of it; the records are read in one transaction, so
-    they are one consistent state of the archive."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    in :data:`RECORD_FIELDS`) and, with ``csv_path``, the same records as CSV (a header row of
+    those keys; lists and objects as JSON text, see :func:`csv_value`); return the count. Each
+    file is written beside its path and renamed into place, so a reader never sees half of it;
+    the records are read in one transaction, so both files hold one consistent state of the
+    archive."""
+    targets = [Path(path)] + ([Path(csv_path)] if csv_path is not None else [])
+    temps: list[str] = []
     count = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out, store.db.atomic():
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                            dir=target.parent)
+            os.close(fd)
+            temps.append(tmp_name)
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(open(temps[0], "w", encoding="utf-8", newline="\n"))
+            table = None
+            if csv_path is not None:
+                handle = stack.enter_context(open(temps[1], "w", encoding="utf-8", newline=""))
+                table = csv.writer(handle, lineterminator="\r\n")
+                table.writerow([f.name for f in RECORD_FIELDS])
+            stack.enter_context(store.db.atomic())
             for record in store.iter_records():
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if table is not None:
+                    table.writerow([csv_value(record.get(f.name)) for f in RECORD_FIELDS])
                 count += 1
-        os.chmod(tmp_name, 0o666 & ~_umask())  # a published file, not mkstemp's private 0600
-        os.replace(tmp_name, path)
+        for tmp_name, target in zip(temps, targets, strict=True):
+            os.chmod(tmp_name, 0o666 & ~_umask())  # a published file, not mkstemp's 0600
+            os.replace(tmp_name, target)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        for tmp_name in temps:
+            Path(tmp_name).unlink(missing_ok=True)
         raise
     return count
 
@@ -156,14 +195,63 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def datapackage_descriptor(resource_path: str, size: int, sha256: str) -> dict[str, Any]:
-    """The ``datapackage.json`` content for a JSON lines export at ``resource_path`` (relative,
-    POSIX).
+def _schema() -> dict[str, Any]:
+    return {
+        "fields": [
+            {"name": f.name, "type": f.type, "description": f.description} for f in RECORD_FIELDS
+        ],
+        "primaryKey": ["id"],
+    }
 
-    >>> d = datapackage_descriptor("articles.jsonl", 10, "ab")
+
+def datapackage_descriptor(
+    resource_path: str,
+    size: int,
+    sha256: str,
+    csv_resource: tuple[str, int, str] | None = None,
+) -> dict[str, Any]:
+    """The ``datapackage.json`` content for a JSON lines export at ``resource_path`` (relative,
+    POSIX) and, with ``csv_resource`` (its path, size and sha256), the same records as CSV:
+    one schema, two resources.
+
+    >>> d = datapackage_descriptor("articles.jsonl", 10, "ab", ("articles.csv", 8, "cd"))
     >>> d["profile"], d["resources"][0]["hash"], d["resources"][0]["schema"]["fields"][0]["name"]
     ('data-package', 'sha256:ab', 'id')
+    >>> d["resources"][1]["name"], d["resources"][1]["format"], d["resources"][1]["hash"]
+    ('articles-csv', 'csv', 'sha256:cd')
     """
+    resources: list[dict[str, Any]] = [
+        {
+            "name": "articles",
+            "path": resource_path,
+            "profile": "tabular-data-resource",
+            "format": "jsonl",
+            "mediatype": "application/jsonl",
+            "encoding": "utf-8",
+            "bytes": size,
+            "hash": f"sha256:{sha256}",
+            "schema": _schema(),
+        }
+    ]
+    if csv_resource is not None:
+        csv_path, csv_size, csv_sha256 = csv_resource
+        resources.append(
+            {
+                "name": "articles-csv",
+                "description": "The same records as CSV: lists and objects (subtitles, "
+                "images, authors, copyright, attachments) as JSON text in their cells; "
+                "an empty cell is null.",
+                "path": csv_path,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": csv_size,
+                "hash": f"sha256:{csv_sha256}",
+                "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
+                "schema": _schema(),
+            }
+        )
     return {
         "profile": "data-package",
         "name": "newszone-articles",
@@ -173,37 +261,26 @@ def datapackage_descriptor(resource_path: str, size: int, sha256: str) -> dict[s
             "authors, images and attachments nested, and the archive's first/last seen, change "
             "and gone times."
         ),
-        "resources": [
-            {
-                "name": "articles",
-                "path": resource_path,
-                "profile": "tabular-data-resource",
-                "format": "jsonl",
-                "mediatype": "application/jsonl",
-                "encoding": "utf-8",
-                "bytes": size,
-                "hash": f"sha256:{sha256}",
-                "schema": {
-                    "fields": [
-                        {"name": f.name, "type": f.type, "description": f.description}
-                        for f in RECORD_FIELDS
-                    ],
-                    "primaryKey": ["id"],
-                },
-            }
-        ],
+        "resources": resources,
     }
 
 
-def write_datapackage(path_to_jsonl: str | Path, out_dir: str | Path) -> Path:
-    """Write ``out_dir/datapackage.json`` describing the JSON lines file (which must lie inside
-    ``out_dir``: a data package names its files by relative path); return its path."""
-    jsonl = Path(path_to_jsonl).resolve()
+def write_datapackage(
+    path_to_jsonl: str | Path, out_dir: str | Path, csv_path: str | Path | None = None
+) -> Path:
+    """Write ``out_dir/datapackage.json`` describing the JSON lines file and, with
+    ``csv_path``, the CSV file (which must lie inside ``out_dir``: a data package names its
+    files by relative path); return its path."""
     out = Path(out_dir).resolve()
-    if not jsonl.is_relative_to(out):
-        raise ValueError(f"{jsonl} is not inside {out}")
+
+    def described(path: str | Path) -> tuple[str, int, str]:
+        data = Path(path).resolve()
+        if not data.is_relative_to(out):
+            raise ValueError(f"{data} is not inside {out}")
+        return data.relative_to(out).as_posix(), data.stat().st_size, _sha256(data)
+
     descriptor = datapackage_descriptor(
-        jsonl.relative_to(out).as_posix(), jsonl.stat().st_size, _sha256(jsonl)
+        *described(path_to_jsonl), csv_resource=None if csv_path is None else described(csv_path)
     )
     target = out / "datapackage.json"
     tmp = target.with_name(".datapackage.json.tmp")
