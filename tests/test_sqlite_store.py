@@ -16,6 +16,7 @@ import sqlite_utils
 from newszone_crawler.exporters.sqlite_store import (
     DOWNLOAD_KEYS,
     ARCHIVE_KEYS,
+    CAPTURE_KEYS,
     KILLED_REASON,
     MIGRATIONS,
     FEED_KEYS,
@@ -62,7 +63,8 @@ def make_record(n: int = 1, **changes: Any) -> dict[str, Any]:
         content_hash=f"hash-{n}",
         crawled_at=T1,
     )
-    return {**asdict(base), **changes}
+    incoming = {k: v for k, v in asdict(base).items() if k not in FEED_KEYS}  # the store's view
+    return {**incoming, **changes}
 
 
 def exported(record: dict[str, Any], **archive: Any) -> dict[str, Any]:
@@ -265,7 +267,8 @@ def test_changed_record_replaces_children(store: ArchiveStore) -> None:
         {"article_id": "O_1", "author_id": 2, "position": 0, "role": "reporter"},
     ]
     assert list(store.images.rows) == [
-        {"article_id": "O_1", "position": 0, "url": image["url"], "caption": None},
+        {"article_id": "O_1", "position": 0, "url": image["url"], "caption": None,
+         **dict.fromkeys(CAPTURE_KEYS)},  # not captured: no capture fields
     ]
 
 
@@ -560,6 +563,7 @@ def test_migrations_are_idempotent(fresh_db: sqlite_utils.Database) -> None:
         "m004_run_boards",
         "m005_attachment_server_name",
         "m006_failures",
+        "m007_image_captures",
     ]
 
 
