@@ -1,5 +1,6 @@
-"""Command line of the archive: ``python -m newszone_crawler export --jsonl FILE`` and
-``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite`` and
+"""Command line of the archive: ``python -m newszone_crawler export --jsonl FILE``,
+``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``,
+``python -m newszone_crawler wacz --runs RUN_ID... | --all`` and
 ``python -m newszone_crawler browse`` (Datasette on a snapshot of the archive).
 
 Crawling is ``scrapy crawl newszone``; this module holds what works on the archive alone.
@@ -14,7 +15,13 @@ from pathlib import Path
 
 from .exporters.dataset import export_jsonl, write_datapackage
 from .exporters.sqlite_store import ArchiveStore
-from .settings import FILES_STORE, NEWSZONE_DB, NEWSZONE_DB_BATCH, NEWSZONE_REQUIRED_FIELDS
+from .settings import (
+    FILES_STORE,
+    NEWSZONE_DB,
+    NEWSZONE_DB_BATCH,
+    NEWSZONE_REQUIRED_FIELDS,
+    NEWSZONE_WARC_DIR,
+)
 
 
 def export(args: argparse.Namespace) -> int:
@@ -116,6 +123,44 @@ def rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def wacz(args: argparse.Namespace) -> int:
+    """Package the WARC files of chosen runs (or all) as one WACZ whose page list holds every
+    captured article page, titled from the archive. Exit codes: 0 written, 1 nothing to
+    package (no such run, no WARC files) or the packaging failed."""
+    from .exporters.warc import article_titles, package_wacz, run_of_warc
+
+    folder = Path(args.warc_dir)
+    files = sorted(folder.glob("*.warc.gz")) if folder.is_dir() else []
+    if args.runs:
+        wanted = set(args.runs)
+        chosen = [p for p in files if run_of_warc(p) in wanted]
+        missing = sorted(wanted - {run_of_warc(p) for p in chosen})
+        if missing:
+            print(f"error: no WARC file of run(s) {', '.join(missing)} in {folder}",
+                  file=sys.stderr)
+            return 1
+    else:
+        chosen = files
+    if not chosen:
+        print(f"error: no WARC files in {folder}", file=sys.stderr)
+        return 1
+    if args.output:
+        target = Path(args.output)
+    elif args.runs and len(args.runs) == 1:
+        target = folder / f"newszone-{args.runs[0]}.wacz"
+    else:
+        target = folder / f"newszone-{len(chosen)}-files.wacz"
+    title = "News Zone crawl " + (", ".join(args.runs) if args.runs else "(all runs)")
+    try:
+        package_wacz(chosen, target, title=title, titles=article_titles(args.db))
+    except Exception as exc:
+        print(f"error: could not package {len(chosen)} WARC file(s) as {target}: "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Packaged {len(chosen)} WARC file(s) as {target}")
+    return 0
+
+
 def _remove_db(path: Path) -> None:
     """Remove an SQLite file and its WAL companions."""
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -148,6 +193,20 @@ def main(argv: list[str] | None = None) -> int:
     rebuilder.add_argument("--files-store", default=FILES_STORE,
                            help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
     rebuilder.set_defaults(run=rebuild)
+    packager = commands.add_parser(
+        "wacz", help="package the WARC files of chosen runs as one WACZ (web archive player)"
+    )
+    chosen = packager.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--runs", nargs="+", metavar="RUN_ID",
+                        help="the runs to package (ids as in the runs table and file names)")
+    chosen.add_argument("--all", action="store_true", help="every WARC file of --warc-dir")
+    packager.add_argument("--warc-dir", default=NEWSZONE_WARC_DIR,
+                          help=f"folder of the WARC files (default {NEWSZONE_WARC_DIR})")
+    packager.add_argument("--db", default=NEWSZONE_DB,
+                          help=f"the archive, for page titles (default {NEWSZONE_DB})")
+    packager.add_argument("-o", "--output", default=None,
+                          help="the WACZ to write (default: newszone-<run id>.wacz in --warc-dir)")
+    packager.set_defaults(run=wacz)
     from .browse import add_parser as add_browse_parser
 
     add_browse_parser(commands, NEWSZONE_DB, FILES_STORE)

@@ -225,9 +225,21 @@ class RunSummary:
             logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))
 
 
+def output_relative(path: Path, root: Path) -> str:
+    """A manifest's path of a file: relative to the output folder ``root`` (so the folder can
+    be moved), or absolute when the file lies outside it (an ``-O`` elsewhere).
+
+    >>> output_relative(Path("/o/warc/a.warc.gz"), Path("/o")), output_relative(Path("/x/i.jsonl"), Path("/o"))
+    ('warc/a.warc.gz', '/x/i.jsonl')
+    """
+    resolved = path.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
+
 class RunManifest:
     """Write ``<NEWSZONE_MANIFEST_DIR>/<run id>.json``: every file the run wrote (WARC files,
     their CDXJ indexes, the WACZ, the JSON lines feed, attachment files) with size and sha256.
+    Paths are relative to the output folder, the parent of ``NEWSZONE_MANIFEST_DIR``.
 
     Components announce files with the ``output_written`` signal; feeds are taken from
     ``feed_slot_closed``. The manifest is written when the engine has stopped, after the feeds
@@ -264,11 +276,14 @@ class RunManifest:
             return
         run_id = getattr(spider, "run_id", "run")
         entries = []
+        root = self.directory.resolve().parent  # the output folder: manifests/ is in it
         for path in dict.fromkeys(self.paths):
             if path.exists():
-                entries.append(
-                    {"path": str(path), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
-                )
+                entries.append({"path": output_relative(path, root), "bytes": path.stat().st_size,
+                                "sha256": sha256_file(path)})
+        if not entries:  # a run that wrote no file leaves no manifest either (its runs row says it all)
+            logger.info("Manifest: none (the run wrote no file)")
+            return
         manifest = {
             "run_id": run_id,
             "status": self.crawler.stats.get_value("newszone/status"),

@@ -124,11 +124,13 @@ __all__ = [
     "AtomicFSFilesStore",
     "AttachmentError",
     "AttachmentFilesPipeline",
+    "PhotoCapturePipeline",
     "ContainmentError",
     "KnownFile",
     "extension_of",
     "file_key",
     "hashed_path",
+    "image_capture",
     "read_known_files",
     "sanitize_content_type",
     "server_filename",
@@ -748,3 +750,146 @@ class AttachmentFilesPipeline(FilesPipeline):
             logger.error("Attachment REFUSED (%s) of %s: %s", exc.reason, item.id, link)
         else:
             logger.warning("Attachment failed (%s) of %s: %s", exc.reason, item.id, link)
+
+
+# -- photos: fetched for the WARC, their capture recorded ----------------------------------------
+
+
+def image_capture(
+    *,
+    body: bytes | None = None,
+    content_type: str | None = None,
+    warc: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """The capture fields of a photo (``sqlite_store.CAPTURE_KEYS``, in that order): sha256,
+    size and type of the body and where its response record is, or the error.
+
+    >>> image_capture(body=b"x", content_type="image/jpeg",
+    ...               warc={"warc_file": "w.warc.gz", "warc_offset": 7, "warc_record_id": "<r>"})["sha256"][:12]
+    '2d711642b726'
+    >>> image_capture(error="HTTP 404")["status"]
+    'failed'
+    """
+    if error is not None:
+        return dict.fromkeys(("sha256", "bytes", "content_type", "warc_file", "warc_offset",
+                              "warc_record_id"), None) | {"status": "failed", "error": error}
+    warc = warc or {}
+    return {
+        "sha256": hashlib.sha256(body or b"").hexdigest(),
+        "bytes": len(body or b""),
+        "content_type": content_type,
+        "warc_file": warc.get("warc_file"),
+        "warc_offset": warc.get("warc_offset"),
+        "warc_record_id": warc.get("warc_record_id"),
+        "status": "captured",
+        "error": None,
+    }
+
+
+class PhotoCapturePipeline(MediaPipeline):
+    """Fetch every photo of an ``Article`` so the WARC holds it beside the page, and record on
+    each image where its capture is (``warc_file``, ``warc_offset``, ``warc_record_id``) with
+    the sha256, size and type of its body. Photos are not written to ``FILES_STORE``: the WARC
+    is their copy.
+
+    A photo that cannot be fetched (HTTP error, empty or cut body, refused or bad URL) is
+    ``status: failed`` with ``error``, counted (``newszone/image/failed``) and logged; it never
+    fails the article. Off with ``NEWSZONE_WARC_ENABLED`` (no WARC, nothing to point at).
+    Stats: ``newszone/image/captured``, ``newszone/image/failed``."""
+
+    LOG_FAILED_RESULTS = False  # each failure is recorded on the image and logged once here
+
+    def __init__(self, *, crawler: Crawler) -> None:
+        super().__init__(crawler=crawler)
+        self._handle_statuses(True)  # redirects followed; every other status reaches us
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PhotoCapturePipeline:
+        if not crawler.settings.getbool("NEWSZONE_WARC_ENABLED"):
+            raise NotConfigured("NEWSZONE_WARC_ENABLED is off: photos are not captured")
+        return cls(crawler=crawler)
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        self._log_filter = _QuietExpectedFailures()
+        logging.getLogger(AttachmentFilesPipeline._MEDIA_LOGGER).addFilter(self._log_filter)
+
+    def close_spider(self) -> None:
+        logging.getLogger(AttachmentFilesPipeline._MEDIA_LOGGER).removeFilter(self._log_filter)
+
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        if not isinstance(item, Article):
+            return []
+        referer = item.fetched_url or item.url
+        headers = {"Referer": referer} if referer else None
+        return [
+            Request(image["url"], callback=NO_CALLBACK, headers=headers,
+                    meta={"redirect_ttl": MAX_REDIRECTS})
+            for image in item.images or []
+            if _downloadable(image.get("url"))
+        ]
+
+    def media_to_download(
+        self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None
+    ) -> None:
+        return None  # always fetched: the capture is the point
+
+    def file_path(
+        self, request: Request, response: Response | None = None,
+        info: MediaPipeline.SpiderInfo | None = None, *, item: Any = None,
+    ) -> str:
+        """Not used: a photo is kept in the WARC only, never as a file."""
+        return hashed_path(request.url)
+
+    def media_downloaded(
+        self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
+        item: Any = None,
+    ) -> FileInfo:
+        if response.status != 200:
+            raise AttachmentError(f"HTTP {response.status}", kind=f"http_{response.status}")
+        if "dataloss" in response.flags:
+            raise AttachmentError("incomplete: the connection closed before the whole body",
+                                  kind="incomplete")
+        if not response.body:
+            raise AttachmentError("empty response body", kind="empty")
+        warc = response.meta.get("warc")
+        if not warc:
+            reason = response.meta.get("warc_error") or "no WARC capture"
+            raise AttachmentError(f"not captured: {reason}"[:500], kind="not_captured")
+        result = image_capture(body=response.body, warc=warc, content_type=sanitize_content_type(
+            response.headers.get("Content-Type")))
+        return result  # type: ignore[return-value]
+
+    def media_failed(
+        self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo
+    ) -> NoReturn:
+        exc = failure.value
+        if isinstance(exc, AttachmentError):
+            raise exc
+        kind = "ignored" if isinstance(exc, IgnoreRequest) else "network"
+        raise AttachmentError(f"{type(exc).__name__}: {exc}"[:500], kind=kind) from exc
+
+    def item_completed(
+        self, results: list[FileInfoOrError], item: Any, info: MediaPipeline.SpiderInfo
+    ) -> Any:
+        if not isinstance(item, Article):
+            return item
+        images = item.images or []
+        targets = [i for i in images if _downloadable(i.get("url"))]
+        outcomes = list(zip(targets, results, strict=True))
+        outcomes += [(i, (False, AttachmentError("no downloadable http(s) URL")))
+                     for i in images if not _downloadable(i.get("url"))]
+        for image, (ok, value) in outcomes:
+            if ok and isinstance(value, dict):
+                image.update(value)  # type: ignore[typeddict-item]
+                self.stats.inc_value("newszone/image/captured")
+                continue
+            exc = getattr(value, "value", value)
+            reason = exc.reason if isinstance(exc, AttachmentError) else f"{type(exc).__name__}: {exc}"
+            image.update(image_capture(error=reason[:500]))  # type: ignore[typeddict-item]
+            self.stats.inc_value("newszone/image/failed")
+            logger.warning("Image failed (%s) of %s: %r", reason, item.id, image.get("url"))
+        return item

@@ -35,6 +35,21 @@ class Image(TypedDict):
     caption: str | None
 
 
+class CapturedImage(Image, total=False):
+    """A photo once fetched for the WARC capture (``files.PhotoCapturePipeline``): where its
+    response record is and the sha256 of its body (``status`` ``captured``), or why not
+    (``failed``, with ``error``)."""
+
+    sha256: str | None
+    bytes: int | None
+    content_type: str | None
+    warc_file: str | None
+    warc_offset: int | None
+    warc_record_id: str | None
+    status: str | None
+    error: str | None
+
+
 @dataclass
 class Article:
     """One article of a News Zone board, as the JSON lines feed and the archive store it."""
@@ -66,8 +81,9 @@ class Article:
     body: str | None = None
     """Plain text: paragraphs joined by a blank line; no headline, deck, captions, byline or
     copyright lines."""
-    images: list[Image] = field(default_factory=list)
-    """``[{url, caption}]``: absolute image URLs with their captions (or None)."""
+    images: list[CapturedImage] = field(default_factory=list)
+    """``[{url, caption}]``: absolute image URLs with their captions (or None); once fetched,
+    with their capture (``sha256``, ``warc_file``, ``warc_offset``...)."""
     authors: list[Author] = field(default_factory=list)
     """``[{name, email, role}]``, one entry per person."""
     byline_raw: str | None = None
@@ -92,6 +108,10 @@ class Article:
     """The WARC-Record-ID of the capture's response record."""
     warc_offset: int | None = None
     """Byte offset of that record in the WARC file."""
+    outcome: str | None = None
+    """What the archive made of the record in this run: ``new``, ``changed`` or ``unchanged``
+    (None without an archive). Feeds only (``-o``/``-O`` get every fetched record, marked);
+    never stored."""
 
 
 @dataclass

@@ -159,8 +159,8 @@ class RunLedger:
         self.crawler.signals.send_catch_log(articles_failed, failures=failures)
 
     def item_scraped(self, item: Any) -> None:
-        if isinstance(item, Article):
-            self._settle(item.id, "stored")
+        if isinstance(item, Article):  # an unchanged record reaches the -o/-O feeds, settled
+            self._settle(item.id, "settled" if item.outcome == "unchanged" else "stored")
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         article_id = _article_id(item)

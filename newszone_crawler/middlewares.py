@@ -48,6 +48,7 @@ from .exporters.warc import (
     Exchange,
     WarcWriteError,
     WarcWriter,
+    article_titles,
     finish_open_warc,
     index_cdxj,
     package_wacz,
@@ -77,11 +78,21 @@ class WarcCaptureMiddleware:
     ``meta["warc_error"]``; the response goes on (the WARC file keeps only whole records). At
     spider open, a run that holds the archive finishes the ``.open`` WARC files a killed run
     left (cut back to their last whole record, renamed, indexed) and unlinks the archive rows
-    whose capture was cut off."""
+    whose capture was cut off.
+
+    A run that fetches nothing but robots.txt and listing pages (an incremental run with no
+    news) writes no WARC file: those responses wait in memory (at most ``PENDING_MAX``) until
+    the first article, photo or attachment response, and are written before it. The run's
+    WACZ is made only when ``NEWSZONE_WACZ_PER_RUN`` is on (else ``python -m newszone_crawler
+    wacz`` packages chosen runs)."""
+
+    PENDING_MAX = 50
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
+        self.wacz_per_run = settings.getbool("NEWSZONE_WACZ_PER_RUN")
+        self.pending: list[tuple[Request, Exchange]] = []
         self.directory = settings.get("NEWSZONE_WARC_DIR")
         self.max_size = settings.getint("NEWSZONE_WARC_MAX_SIZE")
         self.user_agent = settings.get("USER_AGENT")
@@ -173,22 +184,36 @@ class WarcCaptureMiddleware:
             truncated=truncated,
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
+        if self.writer is None and _listing_only(request) and len(self.pending) < self.PENDING_MAX:
+            self.pending.append((request, exchange))  # no WARC yet for a run that may do nothing
+            return response
+        pending, self.pending = self.pending, []
+        for earlier, waiting in pending:
+            self._capture(earlier, waiting)
+        self._capture(request, exchange)
+        return response
+
+    def _capture(self, request: Request, exchange: Exchange) -> None:
         stats = self.crawler.stats
         try:
             location = self._writer().write(exchange)
         except WarcWriteError as exc:
             stats.inc_value("newszone/warc/write_failed")
-            logger.error("Not captured in the WARC: %s: %s", response.url, exc)
+            logger.error("Not captured in the WARC: %s: %s", exchange.url, exc)
             request.meta["warc_error"] = str(exc)
-            return response
+            return
         request.meta["warc"] = location.asdict()
         stats.inc_value("newszone/warc/records")
-        if truncated:
+        if exchange.truncated:
             stats.inc_value("newszone/warc/truncated")
-        return response
 
     def spider_closed(self, spider: Spider) -> None:
         if self.writer is None:
+            if self.pending:
+                self.crawler.stats.set_value("newszone/warc/not_kept", len(self.pending))
+                logger.info("WARC: none written: the run fetched only robots.txt and %d "
+                            "listing page(s)", len(self.pending))
+                self.pending = []
             return
         stats = self.crawler.stats
         try:
@@ -205,10 +230,11 @@ class WarcCaptureMiddleware:
             except Exception:
                 stats.inc_value("newszone/warc/index_failed")
                 logger.exception("Could not index %s", warc)
-        if files:
+        if files and self.wacz_per_run:
             target = files[0].parent / f"newszone-{getattr(spider, 'run_id', 'run')}.wacz"
             try:
-                wacz = package_wacz(files, target, title=f"News Zone crawl {spider.run_id}")
+                wacz = package_wacz(files, target, title=f"News Zone crawl {spider.run_id}",
+                                    titles=article_titles(self.db_path))
             except Exception:
                 stats.inc_value("newszone/warc/wacz_failed")
                 logger.exception("Could not package the run's WARC files as %s", target)
@@ -216,6 +242,12 @@ class WarcCaptureMiddleware:
                 self.crawler.signals.send_catch_log(output_written, path=wacz)
         logger.info("WARC: %d records in %d file(s) under %s", self.writer.records, len(files),
                     self.directory)
+
+
+def _listing_only(request: Request) -> bool:
+    """A robots.txt or listing request: what even a run with nothing to do fetches."""
+    callback = getattr(request.callback, "__name__", "")
+    return callback == "parse_listing" or urlsplit(request.url).path == "/robots.txt"
 
 
 class DataLossRetryMiddleware:

@@ -7,8 +7,10 @@
 * 300 :class:`DeduplicatePipeline` -- one record per article id within a run;
 * 400 :class:`StorePipeline` -- the cumulative SQLite archive (``exporters/sqlite_store.py``):
   batched writes, ``new``/``changed``/``unchanged`` outcomes, ``gone_at`` for vanished
-  articles, failures, the ``runs`` row; a record goes on to the run's JSON lines only once
-  its batch is committed, and only when new or changed.
+  articles, failures, the ``runs`` row; a record goes on to the feeds only once its batch is
+  committed, marked with its ``outcome`` (``new``, ``changed``, ``unchanged``): ``-o``/``-O``
+  get every record the run fetched, the run's own JSON lines (:class:`NewOrChanged`) only the
+  new and changed ones.
 * 900 :class:`NoticesPipeline` -- the spider's notices to the archive (``GoneNotice``,
   ``FetchFailure``) never reach a feed, archive or not.
 
@@ -26,10 +28,17 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.extensions.feedexport import ItemFilter
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from .exporters.sqlite_store import ArchiveError, ArchiveStore, StoreOutcome, archive_error
+from .exporters.sqlite_store import (
+    FEED_KEYS,
+    ArchiveError,
+    ArchiveStore,
+    StoreOutcome,
+    archive_error,
+)
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
 from .normalize.record import normalize_article
@@ -168,9 +177,10 @@ class StorePipeline(_Pipeline):
 
     A record waits in the batch until the batch is committed (on ``NEWSZONE_DB_BATCH``
     records, after ``NEWSZONE_DB_FLUSH_SECONDS``, when the spider is idle, at the close), and
-    only then goes on: new and changed records to the run's JSON lines, unchanged ones dropped
-    as :class:`Settled` at DEBUG level. When the batch cannot be committed each of its records
-    is :class:`Rejected`, so the JSON lines never hold a record the archive lacks.
+    only then goes on to the feeds, marked with its ``outcome`` (``new``, ``changed`` or
+    ``unchanged``); the run's own JSON lines keep the new and changed ones
+    (:class:`NewOrChanged`). When the batch cannot be committed each of its records is
+    :class:`Rejected`, so no feed ever holds a record the archive lacks.
     """
 
     name = "store"
@@ -249,7 +259,7 @@ class StorePipeline(_Pipeline):
             if self.store.mark_gone(item.id, utc_now()):
                 self.count("article", "gone")
             raise Settled(f"{item.id} is gone ({item.status})", log_level="DEBUG")
-        record = ItemAdapter(item).asdict()
+        record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
         done: Deferred[StoreOutcome | str] = Deferred()
         self.batch.append(record)
         self.waiting.append(done)
@@ -262,8 +272,7 @@ class StorePipeline(_Pipeline):
         result = await maybe_deferred_to_future(done)
         if isinstance(result, str):
             raise Rejected(f"store: {result}")
-        if result.outcome == "unchanged":
-            raise Settled(f"{record['id']} unchanged", log_level="DEBUG")
+        item.outcome = result.outcome
         return item
 
     def _timed_flush(self) -> None:
@@ -375,3 +384,17 @@ class NoticesPipeline(_Pipeline):
         if isinstance(item, GoneNotice):
             raise Settled(f"{item.id} is gone ({item.status})", log_level="DEBUG")
         return item
+
+
+class NewOrChanged(ItemFilter):
+    """The feed filter of the run's own JSON lines (``NEWSZONE_JSONL_OPTIONS``): the records
+    that are new or changed in this run (or every record when there is no archive to tell);
+    ``-o``/``-O`` feeds have no filter and get every record the run fetched.
+
+    >>> keep = NewOrChanged({}).accepts
+    >>> [keep(Article(outcome=o)) for o in ("new", "changed", "unchanged", None)]
+    [True, True, False, True]
+    """
+
+    def accepts(self, item: Any) -> bool:
+        return super().accepts(item) and getattr(item, "outcome", None) != "unchanged"

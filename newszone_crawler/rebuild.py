@@ -63,9 +63,16 @@ from w3lib.url import url_query_parameter
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from .exporters.sqlite_store import ArchiveStore
+from .exporters.sqlite_store import FEED_KEYS, ArchiveStore
 from .exporters.warc import OPEN_SUFFIX, WholeRecords, whole_records
-from .files import file_key, hashed_path, sanitize_content_type, server_filename
+from .files import (
+    _downloadable,
+    file_key,
+    hashed_path,
+    image_capture,
+    sanitize_content_type,
+    server_filename,
+)
 from .items import Article
 from .normalize.record import normalize_article
 from .parsing import PageLayoutError, parse_article
@@ -215,6 +222,24 @@ class FileCapture:
     location: str | None
 
 
+@dataclass(frozen=True)
+class MediaCapture:
+    """A captured answer to any other request (a photo, mostly): where it is, and the hash,
+    size and type of its decoded body."""
+
+    status: int
+    date: str
+    run: str | None
+    truncated: bool
+    sha256: str
+    bytes: int
+    content_type: str | None
+    location: str | None
+    warc_file: str
+    offset: int
+    record_id: str
+
+
 @dataclass
 class WarcIndex:
     """What a first pass over the WARC files found: article captures in time order, and every
@@ -222,6 +247,8 @@ class WarcIndex:
 
     articles: list[Capture] = field(default_factory=list)
     files: dict[str, list[FileCapture]] = field(default_factory=lambda: defaultdict(list))
+    media: dict[str, list[MediaCapture]] = field(default_factory=lambda: defaultdict(list))
+    """Other responses (photos) by :func:`~newszone_crawler.files.file_key` of their URL."""
     records: int = 0
     warc_files: int = 0
     damage: dict[str, str] = field(default_factory=dict)
@@ -294,6 +321,8 @@ def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
     index.articles.sort(key=Capture.order)
     for captures in index.files.values():
         captures.sort(key=lambda c: moment(c.date))
+    for media in index.media.values():
+        media.sort(key=lambda c: (moment(c.date), c.warc_file, c.offset))
     return index
 
 
@@ -331,6 +360,23 @@ def _scan_file(path: Path, end: int, index: WarcIndex) -> None:
                         run=run,
                         truncated=truncated,
                         content_type=_header(record, "Content-Type"),
+                    )
+                )
+            elif command is None and "/boardList.action" not in url and not url.endswith("/robots.txt"):
+                # a photo, or anything else the crawl fetched beside pages and downloads
+                digest, size = hashlib.sha256(), 0
+                stream = record.content_stream()
+                for block in iter(lambda: stream.read(_HASH_BLOCK), b""):
+                    digest.update(block)
+                    size += len(block)
+                index.media[file_key(url)].append(
+                    MediaCapture(
+                        status=_status(record), date=date, run=run, truncated=truncated,
+                        sha256=digest.hexdigest(), bytes=size,
+                        content_type=_header(record, "Content-Type"),
+                        location=_header(record, "Location"), warc_file=path.name,
+                        offset=offset,
+                        record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
                     )
                 )
             elif command == "download":
@@ -444,6 +490,32 @@ def _download_fields(
             "status": "cached", "error": None, "server_name": server_filename(good.server_name),
         }
     return None
+
+
+def _image_fields(url: str, capture: Capture, index: WarcIndex) -> dict[str, Any] | None:
+    """The capture fields of one photo (``files.image_capture``): the run's last capture of
+    its URL (redirects followed), as the crawl's photo pipeline recorded it; None when the run
+    captured no answer for it."""
+    key, hops = file_key(url), 0
+    while True:
+        same_run = [c for c in index.media.get(key, []) if c.run == capture.run]
+        last = same_run[-1] if same_run else None
+        if last is not None and 300 <= last.status < 400 and last.location and hops < MAX_REDIRECTS:
+            key, hops = file_key(urljoin(url, last.location)), hops + 1
+            continue
+        break
+    if last is None:
+        return None
+    if last.status != 200:
+        return image_capture(error=f"HTTP {last.status}")
+    if last.truncated:
+        return image_capture(error="incomplete: the connection closed before the whole body")
+    if not last.bytes:
+        return image_capture(error="empty response body")
+    fields = image_capture(content_type=sanitize_content_type(last.content_type), warc={
+        "warc_file": last.warc_file, "warc_offset": last.offset, "warc_record_id": last.record_id})
+    fields.update(sha256=last.sha256, bytes=last.bytes)
+    return fields
 
 
 # -- the rebuild -------------------------------------------------------------------------------
@@ -567,7 +639,11 @@ def rebuild(
                                           files_folder)
                 if fields:
                     attachment.update(fields)  # type: ignore[typeddict-item]
-            record = ItemAdapter(item).asdict()
+            for image in item.images:
+                found = _image_fields(image["url"], capture, index) if _downloadable(image["url"]) else None
+                if found:
+                    image.update(found)  # type: ignore[typeddict-item]
+            record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
             missing = _missing(record, required)
             if missing:
                 result.dropped += 1

@@ -66,7 +66,8 @@ NEWSZONE_FILES_ENABLED = True  # download every attachment into FILES_STORE, wit
 FILES_STORE = "output/files"  # where attachment files are kept, under paths made from a hash
 NEWSZONE_FILES_MAXSIZE = 200 * 1024 * 1024  # bytes; a larger attachment is not downloaded (recorded as failed)
 NEWSZONE_WARC_ENABLED = True  # write every HTTP response as WARC request/response records
-NEWSZONE_WARC_DIR = "output/warc"  # WARC files, with a CDXJ index each, and a WACZ per run
+NEWSZONE_WARC_DIR = "output/warc"  # WARC files named by run id, with a CDXJ index each
+NEWSZONE_WACZ_PER_RUN = False  # also package each run's WARC files as a WACZ (else: `python -m newszone_crawler wacz`)
 NEWSZONE_WARC_MAX_SIZE = 1024 * 1024 * 1024  # bytes; a WARC file rolls over to the next past this
 NEWSZONE_MANIFEST_DIR = "output/manifests"  # a manifest per run: every file written, with its sha256
 
@@ -74,14 +75,17 @@ NEWSZONE_MANIFEST_DIR = "output/manifests"  # a manifest per run: every file wri
 # One JSON lines file per run, never overwriting an earlier run's file. Added to FEEDS only when
 # the command line names no feed of its own (-o/-O), so `-O file.jsonl` works as usual.
 NEWSZONE_JSONL = "output/items/newszone-%(run_id)s.jsonl"  # the run's file (UTC start time)
-NEWSZONE_JSONL_OPTIONS = {"format": "jsonlines", "encoding": "utf8", "overwrite": False}  # its feed options
+NEWSZONE_JSONL_OPTIONS = {  # its feed options: new and changed records only, no file when there are none
+    "format": "jsonlines", "encoding": "utf8", "overwrite": False, "store_empty": False,
+    "item_filter": "newszone_crawler.pipelines.NewOrChanged",
+}
 FEED_EXPORT_ENCODING = "utf-8"  # keep Korean text readable in the JSON lines
 FEED_EXPORT_FIELDS = [  # the record's keys, in record.md's order
     "id", "board_id", "url", "fetched_url", "section", "board", "title", "title_raw",
     "title_truncated", "published", "published_raw", "subtitles", "body", "images", "authors",
-    "byline_raw", "copyright", "attachments", "views", "content_hash", "crawled_at",
+    "byline_raw", "copyright", "attachments", "views", "content_hash", "crawled_at", "outcome",
 ]
-FEED_STORE_EMPTY = True  # a run with no new records still leaves its (empty) file
+FEED_STORE_EMPTY = True  # an -o/-O feed is written even when empty (never left with an older run's lines)
 
 # --- Item pipelines (ordered with gaps; see README "Pipelines") ---------------------------------
 ITEM_PIPELINES = {
@@ -89,6 +93,7 @@ ITEM_PIPELINES = {
     "newszone_crawler.pipelines.ValidatePipeline": 200,
     "newszone_crawler.pipelines.DeduplicatePipeline": 300,
     "newszone_crawler.files.AttachmentFilesPipeline": 350,
+    "newszone_crawler.files.PhotoCapturePipeline": 360,
     "newszone_crawler.pipelines.StorePipeline": 400,
     "newszone_crawler.pipelines.NoticesPipeline": 900,
 }

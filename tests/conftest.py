@@ -7,7 +7,7 @@ import re
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,11 @@ class CrawlResult:
     returncode: int
     log: str
     records: list[dict]
+    """The new and changed records of the -O feed (what the run's own JSON lines keep)."""
     lines: list[str]
+    """Their lines, as written."""
+    fetched: list[dict] = field(default_factory=list)
+    """Every record of the -O feed: each one the run fetched, marked with its ``outcome``."""
 
     def stat(self, key: str) -> int:
         """An integer stat from the crawl's stats dump (0 when absent)."""
@@ -62,9 +66,11 @@ def run_crawl(
         timeout=timeout,
         check=False,
     )
-    lines = output.read_text("utf-8").splitlines() if output.exists() else []
-    records = [json.loads(line) for line in lines]
-    result = CrawlResult(proc.returncode, proc.stderr + proc.stdout, records, lines)
+    every = output.read_text("utf-8").splitlines() if output.exists() else []
+    fetched = [json.loads(line) for line in every]
+    kept = [(line, r) for line, r in zip(every, fetched) if r.get("outcome") != "unchanged"]
+    result = CrawlResult(proc.returncode, proc.stderr + proc.stdout, [r for _, r in kept],
+                         [line for line, _ in kept], fetched)
     if patch is None or not patch.startswith("lose_request"):
         check_ledger(result)
     return result

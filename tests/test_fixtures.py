@@ -24,7 +24,8 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exist
 BASE_URL = "https://www.mnd.go.kr"
 # Keys of the record that a saved page cannot fix: when and from where it was fetched.
 UNCOMPARED = {"crawled_at", "fetched_url", "content_hash", "copyright_raw", "files_raw",
-              "warc_file", "warc_record_id", "warc_offset"}
+              "warc_file", "warc_record_id", "warc_offset",
+              "outcome"}  # the run's mark, set by the archive: no page says it
 
 
 def load(case: str) -> tuple[str, str, dict]:

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from itemadapter import ItemAdapter
 
-from newszone_crawler.items import Article, Image, StoredAttachment
+from newszone_crawler.items import Article, CapturedImage, StoredAttachment
 from newszone_crawler.normalize.bylines import Author
 from newszone_crawler.normalize.copyright import Copyright
 from newszone_crawler.settings import FEED_EXPORT_FIELDS, NEWSZONE_REQUIRED_FIELDS
@@ -34,7 +34,7 @@ def typed_dict_schema(cls: type) -> dict[str, Any]:
 def record_schema() -> dict[str, Any]:
     schema = ItemAdapter.get_json_schema(Article)
     props = schema["properties"]
-    props["images"]["items"] = typed_dict_schema(Image)
+    props["images"]["items"] = typed_dict_schema(CapturedImage)
     props["authors"]["items"] = typed_dict_schema(Author)
     props["attachments"]["items"] = typed_dict_schema(StoredAttachment)
     props["attachments"]["items"]["properties"]["status"]["enum"] = [

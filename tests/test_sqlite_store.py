@@ -16,8 +16,10 @@ import sqlite_utils
 from newszone_crawler.exporters.sqlite_store import (
     DOWNLOAD_KEYS,
     ARCHIVE_KEYS,
+    CAPTURE_KEYS,
     KILLED_REASON,
     MIGRATIONS,
+    FEED_KEYS,
     RAW_KEYS,
     RECORD_KEYS,
     ArchiveError,
@@ -61,7 +63,8 @@ def make_record(n: int = 1, **changes: Any) -> dict[str, Any]:
         content_hash=f"hash-{n}",
         crawled_at=T1,
     )
-    return {**asdict(base), **changes}
+    incoming = {k: v for k, v in asdict(base).items() if k not in FEED_KEYS}  # the store's view
+    return {**incoming, **changes}
 
 
 def exported(record: dict[str, Any], **archive: Any) -> dict[str, Any]:
@@ -264,7 +267,8 @@ def test_changed_record_replaces_children(store: ArchiveStore) -> None:
         {"article_id": "O_1", "author_id": 2, "position": 0, "role": "reporter"},
     ]
     assert list(store.images.rows) == [
-        {"article_id": "O_1", "position": 0, "url": image["url"], "caption": None},
+        {"article_id": "O_1", "position": 0, "url": image["url"], "caption": None,
+         **dict.fromkeys(CAPTURE_KEYS)},  # not captured: no capture fields
     ]
 
 
@@ -559,6 +563,7 @@ def test_migrations_are_idempotent(fresh_db: sqlite_utils.Database) -> None:
         "m004_run_boards",
         "m005_attachment_server_name",
         "m006_failures",
+        "m007_image_captures",
     ]
 
 
@@ -592,9 +597,9 @@ def test_older_schema_is_upgraded(fresh_db: sqlite_utils.Database) -> None:
 
 def test_articles_table_has_every_record_key(store: ArchiveStore) -> None:
     """Fails when a key is added to ``Article`` without a migration adding its column."""
-    keys = [f.name for f in fields(Article)] + list(ARCHIVE_KEYS)
+    keys = [f.name for f in fields(Article) if f.name not in FEED_KEYS] + list(ARCHIVE_KEYS)
     assert [k for k in keys if k not in store.articles.columns_dict] == []
-    assert set(RECORD_KEYS) | set(RAW_KEYS) == {f.name for f in fields(Article)}
+    assert set(RECORD_KEYS) | set(RAW_KEYS) | set(FEED_KEYS) == {f.name for f in fields(Article)}
 
 
 def test_open_sets_pragmas(tmp_path: Path) -> None:

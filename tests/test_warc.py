@@ -1,5 +1,6 @@
 """WARC capture of a demo crawl: valid files, every article's capture found by its row and by
-the CDXJ index, a WACZ and a manifest per run, and replay through pywb."""
+the CDXJ index, a WACZ of the run (``python -m newszone_crawler wacz``) and a manifest per
+run, and replay through pywb."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from newszone_crawler.__main__ import main
 from newszone_crawler.demo_site import DemoSite
 from newszone_crawler.exporters.warc import sha256_file
 
@@ -105,13 +107,16 @@ def test_manifest_lists_every_file_with_its_sha256(crawl: tuple[Path, CrawlResul
     on_disk = {p.name for p in (tmp / "warc").iterdir()}
     assert on_disk <= listed
     assert "items.jsonl" in listed
-    for entry in entries:
-        assert sha256_file(entry["path"]) == entry["sha256"]
-        assert Path(entry["path"]).stat().st_size == entry["bytes"]
+    for entry in entries:  # paths relative to the output folder (the manifests' parent)
+        assert sha256_file(tmp / entry["path"]) == entry["sha256"]
+        assert (tmp / entry["path"]).stat().st_size == entry["bytes"]
 
 
 def test_wacz_packages_the_run(crawl: tuple[Path, CrawlResult]) -> None:
     tmp, _ = crawl
+    assert not list((tmp / "warc").glob("*.wacz"))  # not per run by default (disk)
+    assert main(["wacz", "--all", "--warc-dir", str(tmp / "warc"),
+                 "--db", str(tmp / "newszone.sqlite")]) == 0
     (wacz,) = (tmp / "warc").glob("*.wacz")
     names = zipfile.ZipFile(wacz).namelist()
     assert "datapackage.json" in names

@@ -73,7 +73,9 @@ RECORD_FIELDS: tuple[RecordField, ...] = (
     RecordField(
         "images",
         "array",
-        "Images as [{url, caption}]: absolute URLs with their captions (or null).",
+        "Images as [{url, caption}]: absolute URLs with their captions (or null); once "
+        "captured also sha256, bytes, content_type and where the response record is in the "
+        "WARC files (warc_file, warc_offset, warc_record_id), with status and error.",
     ),
     RecordField(
         "authors",

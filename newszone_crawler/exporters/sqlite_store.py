@@ -49,6 +49,8 @@ from ..items import Article
 
 __all__ = [
     "ARCHIVE_KEYS",
+    "CAPTURE_KEYS",
+    "FEED_KEYS",
     "KILLED_REASON",
     "MIGRATIONS",
     "RAW_KEYS",
@@ -63,7 +65,11 @@ Outcome = Literal["new", "changed", "unchanged"]
 
 RAW_KEYS: tuple[str, ...] = ("copyright_raw", "files_raw")
 """Raw extras of an :class:`Article`: stored in ``articles`` but not part of the export record."""
-RECORD_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.name not in RAW_KEYS)
+FEED_KEYS: tuple[str, ...] = ("outcome",)
+"""Marks of an :class:`Article` for the feeds only (the run's outcome): never stored."""
+RECORD_KEYS: tuple[str, ...] = tuple(
+    f.name for f in fields(Article) if f.name not in RAW_KEYS + FEED_KEYS
+)
 """The keys of an export record (``record.md``), in the order of :class:`Article`."""
 ARCHIVE_KEYS: tuple[str, ...] = ("first_seen", "last_seen", "changed_at", "gone_at")
 """What the archive adds to each export record; set by the store, never by an incoming record."""
@@ -74,6 +80,12 @@ JSON_COLUMNS = frozenset(
 """Columns of ``articles`` holding a list or an object as JSON text."""
 AUTHOR_KEYS = ("name", "email", "role")
 IMAGE_KEYS = ("url", "caption")
+CAPTURE_KEYS = (
+    "sha256", "bytes", "content_type", "warc_file", "warc_offset", "warc_record_id", "status",
+    "error",
+)
+"""Image fields the photo capture adds (``files.PhotoCapturePipeline``): where the photo's
+response sits in the WARC files and the sha256 of its body."""
 ATTACHMENT_KEYS = ("name", "url", "size_raw")
 DOWNLOAD_KEYS = ("sha256", "bytes", "content_type", "path", "status", "error", "server_name")
 """Attachment fields a file download adds; kept when a later record lacks them."""
@@ -268,6 +280,15 @@ def m006_failures(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["article_id"])
 
 
+@MIGRATIONS()
+def m007_image_captures(db: sqlite_utils.Database) -> None:
+    """Each photo's capture: its WARC file, offset and record id, sha256, size and type."""
+    images = db.table("images")
+    for name in CAPTURE_KEYS:
+        if name not in images.columns_dict:
+            images.add_column(name, int if name in ("bytes", "warc_offset") else str)
+
+
 # -- pure helpers ----------------------------------------------------------------------------
 
 
@@ -323,7 +344,7 @@ def check_record(record: Mapping[str, Any]) -> str:
         raise ValueError(f"{article_id}: undeclared keys {extra}")
     children = (
         ("authors", AUTHOR_KEYS),
-        ("images", IMAGE_KEYS),
+        ("images", IMAGE_KEYS + CAPTURE_KEYS),
         ("attachments", ATTACHMENT_KEYS + DOWNLOAD_KEYS),
     )
     for key, allowed in children:
@@ -523,7 +544,7 @@ class ArchiveStore:
                 {
                     "article_id": article_id,
                     "position": position,
-                    **{k: i.get(k) for k in IMAGE_KEYS},
+                    **{k: i.get(k) for k in IMAGE_KEYS + CAPTURE_KEYS},
                 }
                 for position, i in enumerate(images)
             )
@@ -787,11 +808,12 @@ class ArchiveStore:
         for row in self.db.query(authors_sql, ids):
             children[row.pop("article_id")]["authors"].append(row)
         images_sql = (
-            f"SELECT article_id, url, caption FROM images WHERE article_id IN ({marks})"
-            " ORDER BY article_id, position"
+            f"SELECT * FROM images WHERE article_id IN ({marks}) ORDER BY article_id, position"
         )
         for row in self.db.query(images_sql, ids):
-            children[row.pop("article_id")]["images"].append(row)
+            image = {k: row[k] for k in IMAGE_KEYS}
+            image.update({k: row[k] for k in CAPTURE_KEYS if row[k] is not None})
+            children[row["article_id"]]["images"].append(image)
         attachments_sql = (
             f"SELECT * FROM attachments WHERE article_id IN ({marks}) ORDER BY article_id, position"
         )

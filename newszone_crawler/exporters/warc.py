@@ -1,17 +1,19 @@
 """WARC 1.1 capture of HTTP traffic with ``warcio``, plus the per-run index and package.
 
 :class:`WarcWriter` writes request/response record pairs into
-``<dir>/newszone-<UTC time>-<n>.warc.gz``. A file being written carries the ``.open`` suffix
+``<dir>/newszone-<run id>-<n>.warc.gz``. A file being written carries the ``.open`` suffix
 and is renamed when closed; files roll over past a size limit; each starts with a ``warcinfo``
 record naming the software and the run. :func:`index_cdxj` writes a CDXJ index per WARC file
-(``cdxj-indexer``), :func:`package_wacz` a WACZ per run (``wacz``), which web-archive players
-open directly.
+(``cdxj-indexer``), :func:`package_wacz` a WACZ of chosen WARC files (``wacz``; the
+``python -m newszone_crawler wacz`` command), with one page per captured article titled with
+its title (:func:`article_pages`), which web-archive players open directly.
 
 Plain library code (no Scrapy): the capture middleware hands it what came over the wire.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import io
@@ -65,13 +67,39 @@ class Exchange:
     ip_address: str | None = None
 
 
-def warc_name(run_started: datetime, number: int) -> str:
-    """The name of the ``number``-th WARC file of a run.
+def warc_name(run_id: str, number: int) -> str:
+    """The name of the ``number``-th WARC file of a run: the run id names it, as it names the
+    run's JSON lines, manifest, ``runs`` row and WACZ.
 
-    >>> warc_name(datetime(2026, 11, 28, 22, 5, 9, tzinfo=UTC), 1)
-    'newszone-20261128220509-00001.warc.gz'
+    >>> warc_name("2026-11-28T22-05-09.123456Z", 1)
+    'newszone-2026-11-28T22-05-09.123456Z-00001.warc.gz'
     """
-    return f"newszone-{run_started.strftime('%Y%m%d%H%M%S')}-{number:05d}.warc.gz"
+    return f"newszone-{run_id}-{number:05d}.warc.gz"
+
+
+def run_of_warc(path: str | Path) -> str | None:
+    """The run id a WARC file belongs to: the ``isPartOf`` of its ``warcinfo`` record (older
+    files were named by time, not by run id), or None when it has none.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> writer = WarcWriter(folder, "R1")
+    >>> _ = writer.write(Exchange("http://h/", "GET", [], b"", 200, [], b"x"))
+    >>> [run_of_warc(p) for p in writer.close()]
+    ['R1']
+    """
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type != "warcinfo":
+                return None
+            for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
+                name, _, value = line.partition(":")
+                if name.strip() == "isPartOf":
+                    return value.strip() or None
+            return None
+    return None
 
 
 def _request_target(url: str) -> str:
@@ -153,10 +181,10 @@ class WarcWriter:
     def _open_next(self) -> None:
         self._close_current()
         self.number += 1
-        self._name = warc_name(self.started, self.number)
+        self._name = warc_name(self.run_id, self.number)
         while (self.directory / self._name).exists() or self._open_path.exists():
-            self.number += 1  # a file of another run started in the same second
-            self._name = warc_name(self.started, self.number)
+            self.number += 1  # never over an existing file, whatever left it
+            self._name = warc_name(self.run_id, self.number)
         path = self._open_path
         info = {
             "software": self.software,
@@ -453,17 +481,100 @@ def index_cdxj(warc: str | Path) -> Path:
     return target
 
 
-def package_wacz(warcs: list[Path], target: str | Path, title: str) -> Path:
-    """Package a run's WARC files as one WACZ (``wacz create``); return its path."""
+def cdxj_of(warc: str | Path) -> Path:
+    """The CDXJ index beside a WARC file (written by :func:`index_cdxj`)."""
+    warc = Path(warc)
+    return warc.with_name(warc.name.removesuffix(".warc.gz") + ".cdxj")
+
+
+def article_pages(
+    warcs: Iterable[Path], titles: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The WACZ page list of WARC files: every article page captured with status 200 (one
+    entry per capture), in capture order, titled with the article's title from ``titles``
+    (article id -> title, from the archive) or, lacking one, its id. Read from each file's
+    CDXJ index (made when missing).
+
+    >>> line = ('kr,go,mnd)/user/boardlist.action?boardseq=o_1&command=view 20261201032814 '
+    ...         '{"url": "http://mnd.go.kr/user/boardList.action?boardSeq=O_1&command=view", '
+    ...         '"status": "200"}')
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); _ = (folder / "a.cdxj").write_text(line + "\\n")
+    >>> _ = (folder / "a.warc.gz").write_bytes(b"")
+    >>> article_pages([folder / "a.warc.gz"], {"O_1": "Drill at sea"})[0]["title"]
+    'Drill at sea'
+    """
+    import json
+    from urllib.parse import parse_qs
+
+    titles = titles or {}
+    pages: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for warc in warcs:
+        index = cdxj_of(warc)
+        if not index.exists():
+            index = index_cdxj(warc)
+        with open(index, encoding="utf-8") as fh:
+            for line in fh:
+                _, stamp, rest = line.rstrip("\n").split(" ", 2)
+                entry = json.loads(rest)
+                url = entry.get("url", "")
+                query = parse_qs(urlsplit(url).query)
+                if entry.get("status") != "200" or query.get("command") != ["view"]:
+                    continue
+                seq = (query.get("boardSeq") or [""])[0]
+                if not seq or (url, stamp) in seen:
+                    continue
+                seen.add((url, stamp))
+                ts = (f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[8:10]}:{stamp[10:12]}:"
+                      f"{stamp[12:14]}Z")
+                pages.append({"id": f"{seq}@{stamp}", "url": url, "ts": ts,
+                              "title": titles.get(seq) or seq})
+    return pages
+
+
+def article_titles(db_path: str | Path | None) -> dict[str, str]:
+    """Article id -> title from the archive, read-only (the crawl may hold it), for the WACZ
+    page list; empty when there is no archive (yet)."""
+    import sqlite3
+    from urllib.parse import quote
+
+    if not db_path or not Path(db_path).is_file():
+        return {}
+    uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        rows = conn.execute("SELECT id, title FROM articles WHERE title IS NOT NULL")
+        return {str(article_id): str(title) for article_id, title in rows}
+    finally:
+        conn.close()
+
+
+def package_wacz(
+    warcs: list[Path], target: str | Path, title: str, titles: dict[str, str] | None = None
+) -> Path:
+    """Package WARC files as one WACZ (``wacz create``) whose page list holds every captured
+    article page, titled (:func:`article_pages`); return its path."""
+    import json
+
     from wacz.main import main as wacz_main
 
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp.wacz")
-    code = wacz_main(
-        ["create", "-o", str(tmp), "--title", title, "--detect-pages", *map(str, warcs)]
-    )
+    pages = target.with_name(target.name + ".pages.jsonl")
+    header = {"format": "json-pages-1.0", "id": "pages", "title": title}
+    with open(pages, "w", encoding="utf-8") as fh:
+        for page in [header, *article_pages(warcs, titles)]:
+            fh.write(json.dumps(page, ensure_ascii=False) + "\n")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # wacz prints its progress
+            code = wacz_main(["create", "-o", str(tmp), "--title", title, "--pages", str(pages),
+                              "--copy-pages", *map(str, warcs)])
+    finally:
+        pages.unlink(missing_ok=True)
     if code not in (0, None) or not tmp.exists():
+        tmp.unlink(missing_ok=True)
         raise RuntimeError(f"wacz create failed with {code} for {target}")
     os.replace(tmp, target)
     return target

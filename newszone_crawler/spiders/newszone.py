@@ -35,7 +35,6 @@ from ..parsing.urls import canonical_article_url, page_number, site_root, with_p
 # Article pages go first, then their photos, then listing pages: the queue of requests stays
 # small (at most a window of listing pages' articles) whatever a paging block claims.
 ARTICLE_PRIORITY = 20
-IMAGE_PRIORITY = 10
 LISTING_PRIORITY = 0
 ROWS_PER_PAGE = 10  # articles a listing page shows (the pinned notice aside)
 KOREA = timezone(timedelta(hours=9))  # the board's dates are Korea time
@@ -511,28 +510,7 @@ class NewsZoneSpider(Spider):
         item.warc_file = capture.get("warc_file")
         item.warc_record_id = capture.get("warc_record_id")
         item.warc_offset = capture.get("warc_offset")
-        yield item
-        if self.crawler.settings.getbool("NEWSZONE_WARC_ENABLED"):
-            # The photos belong to the page's capture: fetch them so the WARC holds them too.
-            for image in item.images:
-                try:
-                    request = Request(image["url"], callback=self.image_captured,
-                                      errback=self.image_failed, priority=IMAGE_PRIORITY)
-                except Exception as exc:  # a photo URL Scrapy cannot request: not the article's failure
-                    self.crawler.stats.inc_value("newszone/image/failed")
-                    self.logger.warning("Image not requested (%s): %r", exc, image["url"])
-                    continue
-                yield request
-
-    def image_captured(self, response: Response):
-        """A photo fetched for the WARC capture (the middleware wrote it)."""
-        self.crawler.stats.inc_value("newszone/image/captured")
-        return None
-
-    def image_failed(self, failure: Failure):
-        """A photo could not be fetched: counted and logged, not a failure of the article."""
-        self.crawler.stats.inc_value("newszone/image/failed")
-        self.logger.warning("Image failed: %s (%s)", failure.request.url, failure.getErrorMessage())
+        yield item  # its photos are fetched for the WARC by files.PhotoCapturePipeline
 
     def article_failed(self, failure: Failure):
         """An article could not be fetched: counted and logged; the run is then incomplete.
