@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench grammar-long clean
+.PHONY: install demo test bench grammar-long check-site clean
 
 install: $(VENV)/.installed
 
@@ -15,6 +15,14 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(BIN)/scrapy crawl newszone -a demo=1
+
+# The site's pages against the markup contract, element by element (README "First run against
+# the real site"). BASE_URL=http://127.0.0.1:PORT for the standalone demo site.
+BASE_URL ?= https://www.mnd.go.kr
+CHECK_ARGS ?=
+
+check-site: install
+	$(BIN)/python -m newszone_crawler check-site --base-url $(BASE_URL) $(CHECK_ARGS)
 
 # pywb (test-only: it replays a crawl's WARC) lives in its own venv: its dependency brotlipy
 # would shadow the brotli module Scrapy decompresses with.
