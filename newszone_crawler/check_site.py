@@ -359,10 +359,13 @@ def replay(path: str | Path) -> CheckResult:
     """The check of a bundle's pages, offline (for a test, or to re-check after a fix)."""
     report = bundle_report(path)
     result = CheckResult(report["base_url"], reached=True)
+    robots_seen = False
     for url, status, content_type, body in bundle_pages(path):
         result.fetched.append({"url": url, "status": status})
         if url.endswith("/robots.txt"):
-            result.elements.extend(check_robots(status, body, url=url))
+            if not robots_seen:  # Scrapy's robots.txt middleware fetched it too
+                result.elements.extend(check_robots(status, body, url=url))
+            robots_seen = True
         elif "command=view" in url:
             result.elements.extend(check_article(body, url, content_type))
         elif "boardList.action" in url and status < 300:

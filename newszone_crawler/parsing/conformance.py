@@ -248,16 +248,17 @@ def check_article(html: str | bytes, url: str = "", content_type: str | None = N
     try:
         fields = parse_article(sel, url)
     except PageLayoutError as exc:
+        # the page cannot make a record: say which of its parts are there, which are not
         root = first(sel, S.ARTICLE_ROOT)
         title = text_of(first(root, S.HEADER_TITLE)) if root else ""
         content = first(root, S.POST_CONTENT) if root else None
-        found = [
-            Element("article.title", OK if title else MISSING,
-                    excerpt(title) if title else _tried(S.HEADER_TITLE), url),
-            Element("article.body", OK if content else MISSING,
-                    f"{exc}" if not content else "post content found", url),
-        ]
-        return found + out
+        out.append(Element("article.title", OK if title else MISSING,
+                           excerpt(title) if title else _tried(S.HEADER_TITLE), url))
+        out.extend(_labels(labelled_value(root or sel, S.DATE_LABELS),
+                           labelled_value(root or sel, S.HIT_LABELS), url))
+        out.append(Element("article.body", OK if content else MISSING,
+                           f"{exc}" if not content else "post content found", url))
+        return out
     title = fields.title_raw
     out.append(Element("article.title", OK, excerpt(title), url))
     if cut_prefix(title) is None:
@@ -269,18 +270,7 @@ def check_article(html: str | bytes, url: str = "", content_type: str | None = N
     else:
         out.append(Element("article.cut_marker", MISSING,
                            "cut title, and no first paragraph extends it (title stays cut)", url))
-    for name, labels, check in (
-        ("article.date_label", S.DATE_LABELS, lambda v: parse_date(v) is not None),
-        ("article.hit_label", S.HIT_LABELS, lambda v: number_in(v) is not None),
-    ):
-        value = fields.date_raw if name == "article.date_label" else fields.hits_raw
-        label = f"{labels[0]} :"
-        if value is None:
-            out.append(Element(name, MISSING, f"no <dt>/<th>/<span> labelled {labels}", url))
-        elif not check(value):
-            out.append(Element(name, UNEXPECTED, f"{label} {excerpt(value)} is not readable", url))
-        else:
-            out.append(Element(name, OK, f"{label} {excerpt(value)}", url))
+    out.extend(_labels(fields.date_raw, fields.hits_raw, url))
     if fields.body or fields.images:
         out.append(Element("article.body", OK,
                            f"{len(fields.body)} paragraphs, {len(fields.images)} photos: "
@@ -301,6 +291,23 @@ def check_article(html: str | bytes, url: str = "", content_type: str | None = N
     out.append(_byline(fields.byline_lines, url))
     out.append(_copyright(fields.copyright_line, url))
     out.extend(_files(sel, fields.files, url))
+    return out
+
+
+def _labels(date_raw: str | None, hits_raw: str | None, url: str) -> list[Element]:
+    """The ``Date :`` and ``Hit :`` labels, and whether their values read as a date, a number."""
+    out = []
+    for name, labels, value, readable in (
+        ("article.date_label", S.DATE_LABELS, date_raw, lambda v: parse_date(v) is not None),
+        ("article.hit_label", S.HIT_LABELS, hits_raw, lambda v: number_in(v) is not None),
+    ):
+        label = f"{labels[0]} :"
+        if value is None:
+            out.append(Element(name, MISSING, f"no <dt>/<th>/<span> labelled {labels}", url))
+        elif not readable(value):
+            out.append(Element(name, UNEXPECTED, f"{label} {excerpt(value)} is not readable", url))
+        else:
+            out.append(Element(name, OK, f"{label} {excerpt(value)}", url))
     return out
 
 
