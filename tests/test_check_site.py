@@ -227,3 +227,29 @@ def check_site_elements(report: dict):
     from newszone_crawler.parsing.conformance import Element
 
     return [Element(**page) for page in report["pages"]]
+
+
+def test_a_crawl_meeting_a_drifted_listing_fails_with_the_element_name(tmp_path: Path) -> None:
+    """A listing that lost its ``Total`` count still gives articles: the run used to pass; now
+    the health check fails it with the element's name, as check-site reports it."""
+    faults = json.dumps({"drift": {"listing": ["total"]}})
+    result = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=20",
+                       "-a", f"demo_faults={faults}")
+    assert result.returncode == 1, result.log[-3000:]
+    assert len(result.records) == 20
+    status = next(line for line in result.log.splitlines() if "Run status:" in line)
+    drifted = result.stat("newszone/conformance/listing.total")
+    assert drifted >= 3  # page 1 of each board at least (pages past the end have no rows)
+    assert f"template drift: listing.total on {drifted} page(s)" in status, status
+
+
+def test_a_crawl_meeting_drifted_articles_names_the_element(tmp_path: Path) -> None:
+    site = DemoSite(20)
+    broken = [site.ids("recent")[0], site.ids("recent")[1]]
+    faults = json.dumps({"drift": {seq: "body" for seq in broken}})
+    result = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=20",
+                       "-a", f"demo_faults={faults}")
+    assert result.returncode == 2, result.log[-3000:]
+    status = next(line for line in result.log.splitlines() if "Run status:" in line)
+    assert ("2 article page(s) did not look as expected (template drift: article.body on 2 "
+            "page(s))") in status, status

@@ -17,7 +17,7 @@ it never fails the check.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from parsel import Selector
@@ -63,6 +63,32 @@ ELEMENTS: dict[str, bool] = {
     "article.encoding": True,
 }
 MANDATORY = frozenset(name for name, needed in ELEMENTS.items() if needed)
+# The record fields of the crawl's extraction health check, and the element each comes from.
+FIELD_ELEMENTS = {
+    "title": "article.title",
+    "published": "article.date_label",
+    "body": "article.body",
+    "authors": "article.byline",
+    "copyright": "article.copyright",
+}
+# Stats prefix of the crawl's count of pages whose mandatory element was not ok.
+DRIFT_STATS = "newszone/conformance/"
+
+
+def drift_counts(stats: dict[str, Any], kind: str) -> str:
+    """The crawl's drift counts of one page kind (``listing``, ``article``), as words.
+
+    >>> drift_counts({"newszone/conformance/listing.total": 3, "newszone/conformance/article.body": 1}, "listing")
+    'template drift: listing.total on 3 page(s)'
+    >>> drift_counts({}, "article")
+    ''
+    """
+    prefix = f"{DRIFT_STATS}{kind}."
+    found = sorted((key[len(DRIFT_STATS):], count) for key, count in stats.items()
+                   if key.startswith(prefix) and count)
+    if not found:
+        return ""
+    return "template drift: " + ", ".join(f"{name} on {count} page(s)" for name, count in found)
 
 
 @dataclass(frozen=True)
@@ -431,17 +457,3 @@ def as_json(summaries: Iterable[Summary], elements: Iterable[Element]) -> dict[s
         "elements": [asdict(s) for s in summaries],
         "pages": [asdict(e) for e in elements],
     }
-
-
-@dataclass
-class DriftCounter:
-    """Counts, per element name, the pages on which a mandatory element was not ``ok``:
-    what the crawl's health check reports (``newszone/conformance/<name>`` stats)."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, elements: Iterable[Element]) -> list[Element]:
-        bad = [e for e in elements if e.mandatory and e.status != OK]
-        for e in bad:
-            self.counts[e.name] = self.counts.get(e.name, 0) + 1
-        return bad
