@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from .exporters.warc import sha256_file
-from .parsing.conformance import FIELD_ELEMENTS, drift_counts
+from .parsing.conformance import FIELD_ELEMENTS, WALK_ELEMENTS, drift_counts
 from .runlock import EXIT_LOCKED, run_blocked
 from .signals import output_written
 
@@ -136,12 +136,12 @@ def judge_run(
         errors = stats.get("downloader/exception_count", 0)
         detail = f" ({errors} connection errors)" if errors else ""
         fail(f"the site could not be reached: no listing page was fetched{detail}")
-    listing_drift = drift_counts(stats, "listing")
     if stats.get("newszone/listing/layout_error"):
+        listing_drift = drift_counts(stats, "listing")
         fail(f"{stats['newszone/listing/layout_error']} listing page(s) did not look as expected"
              + (f" ({listing_drift})" if listing_drift else ""))
-    elif listing_drift:
-        fail(f"listing pages did not look as expected ({listing_drift})")
+    elif drift_counts(stats, "listing", WALK_ELEMENTS):
+        fail(f"listing pages did not look as expected ({drift_counts(stats, 'listing', WALK_ELEMENTS)})")
     if stats.get("newszone/listing/failed"):
         fail(f"{stats['newszone/listing/failed']} listing page(s) could not be fetched")
     for board in boards:
@@ -230,6 +230,11 @@ class RunSummary:
         for key, count in sorted(values.items()):
             if key.startswith("newszone/dropped/"):
                 logger.warning("Dropped %s record(s): %s", count, key.removeprefix("newszone/dropped/"))
+        if not values.get("newszone/listing/layout_error"):
+            soft = drift_counts(values, "listing", exclude=WALK_ELEMENTS)
+            if soft:
+                logger.warning("Listing pages drifted from the template (the walk went on "
+                               "without these): %s", soft)
         if verdict.status == "ok":
             logger.info("Run status: ok")
         else:

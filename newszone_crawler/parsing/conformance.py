@@ -75,17 +75,28 @@ FIELD_ELEMENTS = {
 DRIFT_STATS = "newszone/conformance/"
 
 
-def drift_counts(stats: dict[str, Any], kind: str) -> str:
-    """The crawl's drift counts of one page kind (``listing``, ``article``), as words.
+# The listing elements without which a crawl finds no article: their drift fails the run. A
+# listing without its Total count or paging block is still walked (page by page, to the first
+# empty page): that drift is logged as a warning, named the same way.
+WALK_ELEMENTS = ("listing.rows", "listing.links")
 
-    >>> drift_counts({"newszone/conformance/listing.total": 3, "newszone/conformance/article.body": 1}, "listing")
+
+def drift_counts(stats: dict[str, Any], kind: str, names: tuple[str, ...] | None = None,
+                 exclude: tuple[str, ...] = ()) -> str:
+    """The crawl's drift counts of one page kind (``listing``, ``article``), as words; only
+    ``names`` when given, never ``exclude``.
+
+    >>> stats = {"newszone/conformance/listing.total": 3, "newszone/conformance/article.body": 1}
+    >>> drift_counts(stats, "listing")
     'template drift: listing.total on 3 page(s)'
-    >>> drift_counts({}, "article")
-    ''
+    >>> drift_counts(stats, "listing", WALK_ELEMENTS), drift_counts({}, "article")
+    ('', '')
     """
     prefix = f"{DRIFT_STATS}{kind}."
     found = sorted((key[len(DRIFT_STATS):], count) for key, count in stats.items()
                    if key.startswith(prefix) and count)
+    found = [(name, count) for name, count in found
+             if (names is None or name in names) and name not in exclude]
     if not found:
         return ""
     return "template drift: " + ", ".join(f"{name} on {count} page(s)" for name, count in found)
