@@ -46,7 +46,7 @@ class RunStatus:
 
 def _element_of(field_name: str) -> str:
     element = FIELD_ELEMENTS.get(field_name)
-    return f"; element {element}" if element else ""
+    return f", element {element}" if element else ""
 
 
 def health_failures(
@@ -57,7 +57,7 @@ def health_failures(
     >>> stats = {"newszone/health/Recent News/records": 20, "newszone/health/Recent News/title": 20,
     ...          "newszone/health/Recent News/body": 2}
     >>> health_failures(stats, {"title": {"*": 0.99}, "body": {"*": 0.9}}, 10)
-    ['extraction health: Recent News body on 10% of 20 records (needs 90%; element article.body)']
+    ['extraction health: Recent News body on 10% of 20 records (needs 90%), element article.body']
     >>> health_failures(stats, {"body": {"*": 0.9}}, 50)
     []
     """
@@ -79,7 +79,7 @@ def health_failures(
             if share < minimum:
                 failures.append(
                     f"extraction health: {board} {name} on {share:.0%} of {records} records "
-                    f"(needs {minimum:.0%}{_element_of(name)})"
+                    f"(needs {minimum:.0%}){_element_of(name)}"
                 )
     return failures
 

@@ -185,6 +185,7 @@ def check_encoding(body: bytes, content_type: str | None, url: str = "") -> Elem
 
 
 def _page(html: str | bytes | Selector, url: str, content_type: str | None) -> Selector:
+    """The page's tree (``PageLayoutError`` when it cannot be built: too deep, not HTML)."""
     if isinstance(html, Selector):
         return html
     if isinstance(html, bytes):
@@ -203,7 +204,10 @@ def check_listing(html: str | bytes | Selector, url: str = "",
     [('listing.rows', 'ok'), ('listing.links', 'ok'), ('listing.paging', 'ok'),
      ('listing.total', 'ok'), ('listing.notice', 'missing')]
     """
-    sel = _page(html, url, content_type)
+    try:
+        sel = _page(html, url, content_type)
+    except PageLayoutError as exc:
+        return [Element("listing.rows", MISSING, f"the page cannot be read as HTML: {exc}", url)]
     rows = first(sel, S.LISTING_ROWS)
     try:
         listing = parse_listing(sel, url)
@@ -281,7 +285,11 @@ def check_article(html: str | bytes, url: str = "", content_type: str | None = N
     out: list[Element] = []
     if isinstance(html, bytes):
         out.append(check_encoding(html, content_type, url))
-    sel = _page(html, url, content_type)
+    try:
+        sel = _page(html, url, content_type)
+    except PageLayoutError as exc:
+        out.append(Element("article.body", MISSING, f"the page cannot be read as HTML: {exc}", url))
+        return out
     try:
         fields = parse_article(sel, url)
     except PageLayoutError as exc:
