@@ -248,6 +248,8 @@ def crawl_settings(base_url: str, warc_dir: str | None, overrides: dict[str, Any
     from .spiders.newszone import is_loopback
 
     settings = get_project_settings()
+    if not settings.get("NEWSZONE_BOARDS"):  # run outside the checkout (no scrapy.cfg found)
+        settings.setmodule("newszone_crawler.settings", priority="project")
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     settings.set("EXTENSIONS", {name: None for name in settings.getdict("EXTENSIONS")},
                  priority="cmdline")

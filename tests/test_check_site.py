@@ -210,6 +210,8 @@ def test_a_bundle_replays_into_the_records_of_a_crawl(tmp_path: Path) -> None:
     assert [s.line() for s in summarize(again.elements)] == [
         s.line() for s in summarize(check_site_elements(report))
     ]
+    offline = check_site("--replay", str(bundle))
+    assert offline.returncode == 0 and set(report_lines(offline.stdout).values()) == {"ok"}
     rebuilt = tmp_path / "rebuilt.sqlite"
     done = subprocess.run(
         [sys.executable, "-m", "newszone_crawler", "rebuild", "--from-warc", str(bundle),
