@@ -298,8 +298,9 @@ class NewsZoneSpider(Spider):
         stats.inc_value(f"newszone/board/{board_key}/pages")
         walk = self.walks.setdefault(board_key, BoardWalk(requested=page, in_flight=1))
         walk.in_flight = max(0, walk.in_flight - 1)
-        text = self._text(response)
+        text = ""
         try:
+            text = self._text(response)
             listing = parse_listing(text, response.url)
         except PageLayoutError as exc:
             stats.inc_value("newszone/listing/layout_error")
@@ -319,7 +320,7 @@ class NewsZoneSpider(Spider):
             drift = self._drift(check_listing, text, response.url,
                                 partial_links=bool(listing.entries))
             if drift:
-                self.logger.error("Listing page template drift%s: %s", drift, response.url)
+                self.logger.warning("Listing page template drift%s: %s", drift, response.url)
         if listing.unlinked_rows:
             stats.inc_value("newszone/listing/unlinked_rows", listing.unlinked_rows)
             self.logger.warning("%d listing row(s) with no readable article link on %s",
