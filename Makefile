@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo browse chromium test bench grammar-long clean
+.PHONY: install demo browse chromium check-site test bench grammar-long clean
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,14 @@ BROWSE_ARGS ?=
 
 browse: install
 	$(BIN)/python -m newszone_crawler browse $(BROWSE_ARGS)
+
+# The site's pages against the markup contract, element by element (README "First run against
+# the real site"). BASE_URL=http://127.0.0.1:PORT for the standalone demo site.
+BASE_URL ?= https://www.mnd.go.kr
+CHECK_ARGS ?=
+
+check-site: install
+	$(BIN)/python -m newszone_crawler check-site --base-url $(BASE_URL) $(CHECK_ARGS)
 
 # pywb (test-only: it replays a crawl's WARC) lives in its own venv: its dependency brotlipy
 # would shadow the brotli module Scrapy decompresses with.

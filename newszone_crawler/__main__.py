@@ -9,6 +9,7 @@ Crawling is ``scrapy crawl newszone``; this module holds what works on the archi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from .exporters.dataset import export_jsonl, write_datapackage
 from .exporters.sqlite_store import ArchiveStore
 from .settings import (
     FILES_STORE,
+    NEWSZONE_BASE_URL,
     NEWSZONE_DB,
     NEWSZONE_DB_BATCH,
     NEWSZONE_REQUIRED_FIELDS,
@@ -167,6 +169,30 @@ def _remove_db(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
+def check_site(args: argparse.Namespace) -> int:
+    """Check the site's pages against the markup contract; print one line per element."""
+    from .check_site import check_site as run_check
+    from .check_site import replay
+
+    if args.replay:
+        result = replay(args.replay)
+    else:
+        boards = [b.strip() for b in args.boards.split(",") if b.strip()] if args.boards else None
+        try:
+            result = run_check(args.base_url, boards, args.articles, bundle=args.bundle)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    for line in result.lines():
+        print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.report(), ensure_ascii=False, indent=1),
+                                   encoding="utf-8")
+    if args.bundle and not args.replay:
+        print(f"Bundle (attach it to a bug report): {args.bundle}")
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m newszone_crawler")
@@ -193,6 +219,23 @@ def main(argv: list[str] | None = None) -> int:
     rebuilder.add_argument("--files-store", default=FILES_STORE,
                            help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
     rebuilder.set_defaults(run=rebuild)
+    checker = commands.add_parser(
+        "check-site", help="check the site's pages against the markup contract, element by "
+        "element (exit 0 ok, 1 an element broken, 2 unreachable)"
+    )
+    checker.add_argument("--base-url", default=NEWSZONE_BASE_URL,
+                         help=f"site root (default {NEWSZONE_BASE_URL})")
+    checker.add_argument("--boards", default=None,
+                         help="comma-separated board keys (default: all)")
+    checker.add_argument("--articles", type=int, default=3,
+                         help="articles checked per board (default 3)")
+    checker.add_argument("--bundle", default=None, metavar="FILE",
+                         help="write every response, the report and the versions into one WARC "
+                         "file (e.g. check.warc.gz) to attach to a bug report")
+    checker.add_argument("--json", default=None, metavar="FILE", help="also write the report as JSON")
+    checker.add_argument("--replay", default=None, metavar="BUNDLE",
+                         help="check the pages of a bundle again, offline")
+    checker.set_defaults(run=check_site)
     packager = commands.add_parser(
         "wacz", help="package the WARC files of chosen runs as one WACZ (web archive player)"
     )

@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from .exporters.warc import sha256_file
+from .parsing.conformance import FIELD_ELEMENTS, WALK_ELEMENTS, drift_counts
 from .runlock import EXIT_LOCKED, run_blocked
 from .signals import output_written
 
@@ -43,6 +44,11 @@ class RunStatus:
         return codes[self.status]
 
 
+def _element_of(field_name: str) -> str:
+    element = FIELD_ELEMENTS.get(field_name)
+    return f", element {element}" if element else ""
+
+
 def health_failures(
     stats: dict[str, Any], thresholds: dict[str, dict[str, float]], min_records: int
 ) -> list[str]:
@@ -51,7 +57,7 @@ def health_failures(
     >>> stats = {"newszone/health/Recent News/records": 20, "newszone/health/Recent News/title": 20,
     ...          "newszone/health/Recent News/body": 2}
     >>> health_failures(stats, {"title": {"*": 0.99}, "body": {"*": 0.9}}, 10)
-    ['extraction health: Recent News body on 10% of 20 records (needs 90%)']
+    ['extraction health: Recent News body on 10% of 20 records (needs 90%), element article.body']
     >>> health_failures(stats, {"body": {"*": 0.9}}, 50)
     []
     """
@@ -73,7 +79,7 @@ def health_failures(
             if share < minimum:
                 failures.append(
                     f"extraction health: {board} {name} on {share:.0%} of {records} records "
-                    f"(needs {minimum:.0%})"
+                    f"(needs {minimum:.0%}){_element_of(name)}"
                 )
     return failures
 
@@ -131,7 +137,11 @@ def judge_run(
         detail = f" ({errors} connection errors)" if errors else ""
         fail(f"the site could not be reached: no listing page was fetched{detail}")
     if stats.get("newszone/listing/layout_error"):
-        fail(f"{stats['newszone/listing/layout_error']} listing page(s) did not look as expected")
+        listing_drift = drift_counts(stats, "listing")
+        fail(f"{stats['newszone/listing/layout_error']} listing page(s) did not look as expected"
+             + (f" ({listing_drift})" if listing_drift else ""))
+    elif drift_counts(stats, "listing", WALK_ELEMENTS):
+        fail(f"listing pages did not look as expected ({drift_counts(stats, 'listing', WALK_ELEMENTS)})")
     if stats.get("newszone/listing/failed"):
         fail(f"{stats['newszone/listing/failed']} listing page(s) could not be fetched")
     for board in boards:
@@ -164,7 +174,8 @@ def judge_run(
         ("newszone/warc/unlink_failed", "recovered WARC file(s) whose archive rows could not be fixed"),
     ):
         if stats.get(key):
-            incomplete(f"{stats[key]} {what}")
+            drift = drift_counts(stats, "article") if key == "newszone/article/layout_error" else ""
+            incomplete(f"{stats[key]} {what}" + (f" ({drift})" if drift else ""))
     return verdict
 
 
@@ -219,6 +230,11 @@ class RunSummary:
         for key, count in sorted(values.items()):
             if key.startswith("newszone/dropped/"):
                 logger.warning("Dropped %s record(s): %s", count, key.removeprefix("newszone/dropped/"))
+        if not values.get("newszone/listing/layout_error"):
+            soft = drift_counts(values, "listing", exclude=WALK_ELEMENTS)
+            if soft:
+                logger.warning("Listing pages drifted from the template (the walk went on "
+                               "without these): %s", soft)
         if verdict.status == "ok":
             logger.info("Run status: ok")
         else:

@@ -16,7 +16,10 @@
 * ``SafeRequestMiddleware`` (60) lets a request through only over http(s) and only to the
   configured site (its host, with or without ``www.``, on its own port) or to a host listed in
   ``NEWSZONE_ALLOWED_HOSTS`` whose addresses are all public: never to loopback, private or
-  link-local addresses behind the site's back. Redirects pass through it again.
+  link-local addresses behind the site's back. Redirects pass through it again. It judges the
+  host of the request's URL (the site's), never the proxy's: a proxy (``NEWSZONE_PROXY``, which
+  it puts in ``meta["proxy"]``, or Scrapy's ``HttpProxyMiddleware`` reading ``http_proxy`` /
+  ``https_proxy``) is configured by the operator and may be on loopback or a private network.
 """
 
 from __future__ import annotations
@@ -354,12 +357,34 @@ def public_address(host: str, port: int, getaddrinfo: Any = socket.getaddrinfo) 
     return ipv4[0] if ipv4 else None
 
 
+def proxy_url(value: str | None) -> str | None:
+    """The proxy URL of ``NEWSZONE_PROXY`` (None when empty); ``ValueError`` when it is not an
+    http(s) URL with a host.
+
+    >>> proxy_url("http://127.0.0.1:3128"), proxy_url(""), proxy_url("https://u:p@proxy.example:8443")
+    ('http://127.0.0.1:3128', None, 'https://u:p@proxy.example:8443')
+    >>> proxy_url("127.0.0.1:3128")
+    Traceback (most recent call last):
+    ...
+    ValueError: NEWSZONE_PROXY must be an http:// or https:// URL with a host, not '127.0.0.1:3128'
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"NEWSZONE_PROXY must be an http:// or https:// URL with a host, not {text!r}")
+    return text
+
+
 class SafeRequestMiddleware:
-    """Refuse any request that is not http(s) to the configured site or an allowed public host."""
+    """Refuse any request that is not http(s) to the configured site or an allowed public host;
+    send the ones it lets through via ``NEWSZONE_PROXY`` when that is set."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.allowed_hosts = {_bare(h) for h in crawler.settings.getlist("NEWSZONE_ALLOWED_HOSTS")}
+        self.proxy = proxy_url(crawler.settings.get("NEWSZONE_PROXY"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SafeRequestMiddleware:
@@ -370,6 +395,13 @@ class SafeRequestMiddleware:
         raise IgnoreRequest(f"refused ({why}): {request.url}")
 
     async def process_request(self, request: Request) -> None:
+        await self._judge(request)
+        if self.proxy and "proxy" not in request.meta:
+            request.meta["proxy"] = self.proxy
+        return None
+
+    async def _judge(self, request: Request) -> None:
+        """Refuse ``request`` unless its URL's host (not a proxy's) may be fetched."""
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https"):
             self._refuse(request, "scheme")

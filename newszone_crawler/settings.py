@@ -25,6 +25,7 @@ RETRY_TIMES = 3  # retries after the first attempt
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # statuses worth another try
 NEWSZONE_RETRY_AFTER_MAX = 60.0  # longest wait a Retry-After header may ask for, seconds
 NEWSZONE_ALLOWED_HOSTS: list[str] = []  # other hosts requests may go to (public addresses only)
+NEWSZONE_PROXY = ""  # http(s) proxy URL for every request (empty: the http_proxy/https_proxy variables)
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # bytes; a page (or decompressed body) larger than this is cut off and counted
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # bytes; a page larger than this is logged
 COOKIES_ENABLED = False  # the board needs no session

@@ -249,6 +249,12 @@ Content faults (they change the page, and the truth where a crawler can see it):
   ``filename*=UTF-8''report.pdf%00.exe``, ``long`` a 300-byte ``AAA...A.pdf``, or
   ``rfc5987`` ``filename="passwd"; filename*=UTF-8''%2e%2e%2fetc%2fpasswd``
   (``faults.FILENAME_KINDS``).  The page still shows the real name; truth unchanged.
+- ``drift``: ``{listing|article selector: name or [names]}`` (list: ``body``) - one element
+  of the page template changes, as in a redesign (``faults.DRIFTS``): on listings ``rows``
+  (rows no longer ``li``), ``links`` (``jf_view`` renamed), ``paging``, ``total`` or
+  ``notice`` (block dropped); on articles ``title`` (header class renamed), ``date_label`` /
+  ``hit_label`` (label reworded), ``body`` (post class renamed), ``file_block`` (dropped).
+  What ``check-site`` and the crawl's health check must name.  Truth unchanged.
 
 Wire faults (:class:`Response` carries them; ``handle``/``get`` return the whole body):
 

@@ -66,6 +66,7 @@ FAULT_KEYS = (
     "charsets",
     "hostile_markup",
     "hostile_filenames",
+    "drift",
 )
 
 KINDS = ("listing", "article", "download", "image")
@@ -114,6 +115,49 @@ FILENAME_KINDS: dict[str, tuple[str, str]] = {
     ),
 }
 """``hostile_filenames`` kinds: the header sent and the file name it carries."""
+
+DRIFTS: dict[str, tuple[str, tuple[tuple[bytes, bytes], ...]]] = {
+    # name: (page kind it applies to, (pattern, replacement) rewrites of the page's bytes)
+    "rows": ("listing", ((rb"<li( class=\"notice\")?>", rb"<div class=\"item\">"),
+                         (rb"</li>\s*(?=<div class=\"item\">|</ul>)", rb"</div>"))),
+    "links": ("listing", ((rb"jf_view\(", rb"fn_read("),)),
+    "paging": ("listing", ((rb'<div class="paging">.*?</div>', b""),)),
+    "total": ("listing", ((rb'<p class="total">.*?</p>', b""),)),
+    "notice": ("listing", ((rb'<li class="notice">.*?</li>', b""),)),
+    "title": ("article", ((rb'class="title"', rb'class="subject"'),)),
+    "date_label": ("article", ((rb"<dt>Date :</dt>", rb"<dt>Posted :</dt>"),)),
+    "hit_label": ("article", ((rb"<dt>Hit :</dt>", rb"<dt>Read :</dt>"),)),
+    "body": ("article", ((rb'class="post_content"', rb'class="post_body"'),)),
+    "file_block": ("article", ((rb'<div class="file_list">.*?</div>', b""),)),
+}
+"""``drift`` names: one element of the page template changed, the way a site redesign
+breaks a single part of the contract (the class of a block renamed, a label reworded, a
+block dropped); applied to listing or article pages only."""
+
+
+def _parse_drift(value: object, key: str) -> tuple[str, ...]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not names:
+        raise ValueError(f"faults[{key!r}]: expected a drift name or a list of them")
+    for name in names:
+        if name not in DRIFTS:
+            raise ValueError(f"faults[{key!r}]: {name!r} is not one of {sorted(DRIFTS)}")
+    return tuple(names)
+
+
+def drift(body: bytes, kind: str, names: tuple[str, ...]) -> bytes:
+    """``body`` with the ``drift`` rewrites of ``names`` that apply to a ``kind`` page.
+
+    >>> drift(b'<dt>Date :</dt><dd>1</dd>', "article", ("date_label", "total"))
+    b'<dt>Posted :</dt><dd>1</dd>'
+    """
+    for name in names:
+        applies, rewrites = DRIFTS[name]
+        if applies == kind:
+            for pattern, replacement in rewrites:
+                body = re.sub(pattern, replacement, body, flags=re.DOTALL)
+    return body
+
 
 HOSTILE_TITLE_PREFIX = "<script>alert(1)</script> <img src=x onerror=alert(1)> "
 HOSTILE_PARAGRAPH = (
@@ -479,6 +523,8 @@ class FaultPlan:
             (("download", s[1], None) if s[0] == "article" else s): v for s, v in filenames.items()
         }
         _only(self.hostile_filenames, "hostile_filenames", ("download",))
+        self.drift = _selection("drift", get("drift", {}), _parse_drift, default=("body",))
+        _only(self.drift, "drift", ("listing", "article"))
         self.churn = _parse_churn(get("churn", {}))
         self.served: Counter[str] = Counter()
         """Fault answers given, per fault key (``bombs:br_skipped`` when brotli is missing)."""

@@ -578,6 +578,10 @@ class DemoSite:
             if exploded is not None:
                 return exploded
         response = serve(path, params)
+        drifted = plan.lookup("drift", target)
+        if response is not None and drifted:
+            plan.served["drift"] += 1
+            response.body = faultmod.drift(response.body, target.kind, drifted)
         if response is not None and target.kind == "download":
             name_kind = plan.lookup("hostile_filenames", target)
             if name_kind:

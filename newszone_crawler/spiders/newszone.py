@@ -26,6 +26,7 @@ from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
 from ..parsing import PageLayoutError, article_url, listing_url, parse_article, parse_listing
+from ..parsing.conformance import DRIFT_STATS, Element, check_article, check_listing
 from ..parsing.encoding import decode_page
 from ..parsing.ids import canonical_id, ids_in_url
 from ..parsing.record import raw_article
@@ -296,11 +297,14 @@ class NewsZoneSpider(Spider):
         stats.inc_value(f"newszone/board/{board_key}/pages")
         walk = self.walks.setdefault(board_key, BoardWalk(requested=page, in_flight=1))
         walk.in_flight = max(0, walk.in_flight - 1)
+        text = ""
         try:
-            listing = parse_listing(self._text(response), response.url)
+            text = self._text(response)
+            listing = parse_listing(text, response.url)
         except PageLayoutError as exc:
             stats.inc_value("newszone/listing/layout_error")
-            self.logger.error("Listing page does not look as expected: %s", exc)
+            self.logger.error("Listing page does not look as expected: %s%s", exc,
+                              self._drift(check_listing, text, response.url))
             walk.ended = True
             return
         except Exception as exc:  # a page shape nobody foresaw: the run fails, loudly
@@ -310,6 +314,12 @@ class NewsZoneSpider(Spider):
                                   response.url)
             walk.ended = True
             return
+        if listing.entries or listing.unlinked_rows:  # a listing past the end has no rows
+            # rows without a link beside linked rows are counted as unlinked rows (below)
+            drift = self._drift(check_listing, text, response.url,
+                                partial_links=bool(listing.entries))
+            if drift:
+                self.logger.warning("Listing page template drift%s: %s", drift, response.url)
         if listing.unlinked_rows:
             stats.inc_value("newszone/listing/unlinked_rows", listing.unlinked_rows)
             self.logger.warning("%d listing row(s) with no readable article link on %s",
@@ -452,6 +462,21 @@ class NewsZoneSpider(Spider):
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
+    def _drift(self, check: Any, text: str, url: str, partial_links: bool = False) -> str:
+        """Count the page's mandatory contract elements that are not ok
+        (``newszone/conformance/<element>``, named in the run's status); their names for the log."""
+        try:
+            elements: list[Element] = check(text, url)
+        except Exception as exc:  # the check must not hide the page's own failure
+            self.crawler.stats.inc_value("newszone/conformance_error")
+            self.logger.warning("Could not check %s against the template (%s)", url, describe(exc))
+            return ""
+        bad = [e for e in elements if e.mandatory and e.status != "ok"
+               and not (partial_links and e.name == "listing.links" and e.status == "unexpected")]
+        for element in bad:
+            self.crawler.stats.inc_value(f"{DRIFT_STATS}{element.name}")
+        return "".join(f"; {e.name} {e.status} ({e.evidence})" for e in bad)
+
     def _text(self, response: Response) -> str:
         """The page's text; a charset label that is not a safe text encoding is not used
         (``CharsetGuardMiddleware`` has counted and logged it)."""
@@ -476,10 +501,12 @@ class NewsZoneSpider(Spider):
         """Parse an article page into an ``Article`` with raw values; a page that is not the
         article asked for, or that cannot be read, is a failure of that article."""
         stats = self.crawler.stats
+        text = ""
         try:
             problem = wrong_article(response.url, board_seq, board_id)
             if problem is None:
-                fields = parse_article(self._text(response), response.url)
+                text = self._text(response)
+                fields = parse_article(text, response.url)
                 item = raw_article(
                     fields,
                     board_seq=board_seq,
@@ -490,7 +517,8 @@ class NewsZoneSpider(Spider):
                 )
         except PageLayoutError as exc:
             stats.inc_value("newszone/article/layout_error")
-            self.logger.error("Article page does not look as expected: %s", exc)
+            self.logger.error("Article page does not look as expected: %s%s", exc,
+                              self._drift(check_article, text, response.url))
             yield FetchFailure(id=board_seq, url=response.url, reason=f"layout: {exc}")
             return
         except Exception as exc:  # a page shape nobody foresaw: a failure, never a silent gap
