@@ -21,7 +21,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from .exporters.warc import sha256_file
-from .runlock import EXIT_LOCKED, run_blocked
+from .arguments import EXIT_USAGE
+from .runlock import EXIT_LOCKED, USAGE_ERROR_STAT, run_blocked
 from .signals import output_written
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class RunStatus:
     @property
     def exit_code(self) -> int:
         codes = {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INCOMPLETE,
-                 "locked": EXIT_LOCKED}
+                 "locked": EXIT_LOCKED, "usage": EXIT_USAGE}
         return codes[self.status]
 
 
@@ -101,6 +102,8 @@ def judge_run(
     'incomplete'
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
+    >>> judge_run({"newszone/usage_error": "max_pages='0' is less than 1: ..."}, [], "finished").exit_code
+    64
     >>> judge_run({"newszone/archive_error": "busy: ...", "newszone/archive_error/status": "locked"},
     ...           ["recent"], "finished").exit_code
     75
@@ -110,6 +113,8 @@ def judge_run(
     ['2 attachment file(s) could not be downloaded (the next run tries again)']
     """
     verdict = RunStatus()
+    if stats.get(USAGE_ERROR_STAT):
+        return RunStatus("usage", [stats[USAGE_ERROR_STAT]])
     if stats.get("newszone/locked"):
         return RunStatus("locked", [stats["newszone/locked"]])
     if stats.get("newszone/archive_error"):

@@ -33,7 +33,7 @@ from .exporters.sqlite_store import ArchiveError, ArchiveStore, StoreOutcome, ar
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
 from .normalize.record import normalize_article
-from .runlock import RunLock
+from .runlock import USAGE_ERROR_STAT, LockFileError, RunLock
 from .signals import articles_failed
 
 logger = logging.getLogger(__name__)
@@ -188,7 +188,16 @@ class StorePipeline(_Pipeline):
         self.waiting: list[Deferred[StoreOutcome | str]] = []
         self.failed: list[tuple[str, str, str]] = []  # (id, url, reason) not yet written
         self.timer: Any = None
-        if not self.lock.acquire():
+        refused = getattr(crawler.spider, "usage_error", None)
+        if refused:  # the spider will not crawl: the archive and its lock are not touched
+            self.stats.set_value(USAGE_ERROR_STAT, refused)
+            return
+        try:
+            acquired = self.lock.acquire()
+        except LockFileError as error:
+            self._unusable(ArchiveError(str(error), "failed"))
+            return
+        if not acquired:
             holder = self.lock.holder() or {}
             self.stats.set_value(
                 "newszone/locked",
