@@ -36,6 +36,8 @@ class RunStatus:
 
     status: str = "ok"
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What an ``ok`` run did not do, and why that is right (``since`` past every article)."""
 
     @property
     def exit_code(self) -> int:
@@ -100,6 +102,11 @@ def judge_run(
     >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
     ...            "newszone/article/failed": 1}, ["recent"], "finished").status
     'incomplete'
+    >>> verdict = judge_run({"newszone/listing/pages": 1, "newszone/board/recent/total": 90,
+    ...     "newszone/board/recent/past_since": 11, "newszone/since": "2024-01-01"}, ["recent"],
+    ...     "finished")
+    >>> verdict.status, verdict.notes
+    ('ok', ['board recent: nothing published on or after 2024-01-01 (since); 11 listed row(s) older'])
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
     >>> judge_run({"newszone/usage_error": "max_pages='0' is less than 1: ..."}, [], "finished").exit_code
@@ -144,7 +151,15 @@ def judge_run(
         total = stats.get(f"newszone/board/{board}/total")
         listed = stats.get(f"newszone/board/{board}/listed", 0)
         known = stats.get(f"newszone/board/{board}/known", 0)
-        if pages and not found and not known and (total or listed):
+        past_since = stats.get(f"newszone/board/{board}/past_since", 0)
+        if pages and not found and not known and not listed and past_since:
+            # the run's own `since` left nothing to fetch: a quiet day, not a broken listing
+            newest = stats.get(f"newszone/board/{board}/newest_past_since")
+            verdict.notes.append(
+                f"board {board}: nothing published on or after {stats.get('newszone/since')} "
+                f"(since); {past_since} listed row(s) older{f', the newest {newest}' if newest else ''}"
+            )
+        elif pages and not found and not known and (total or listed):
             fail(f"board {board}: the listing says {total or listed} posts but no article was found")
     if finish_reason not in (None, "finished"):
         fail(f"the crawl ended early: {finish_reason}")
@@ -225,7 +240,8 @@ class RunSummary:
             if key.startswith("newszone/dropped/"):
                 logger.warning("Dropped %s record(s): %s", count, key.removeprefix("newszone/dropped/"))
         if verdict.status == "ok":
-            logger.info("Run status: ok")
+            notes = f" ({'; '.join(verdict.notes)})" if verdict.notes else ""
+            logger.info("Run status: ok%s", notes)
         else:
             logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))
 

@@ -237,6 +237,8 @@ class NewsZoneSpider(Spider):
                 stats.set_value("newszone/archive_error/status", error.status)
                 self.logger.error("Not crawling: %s", error)
                 return
+        if self.since:
+            stats.set_value("newszone/since", self.since.isoformat())
         today = datetime.now(KOREA).date()
         self.recheck_from = (today - timedelta(days=self.recheck_days)).isoformat()
         self.logger.info(
@@ -349,6 +351,11 @@ class NewsZoneSpider(Spider):
                 unparsed_dates.append(entry.date_raw)
             if self.since and published and date.fromisoformat(published) < self.since:
                 past_since = past_since or not entry.pinned
+                # the run's own limit, not a gap: a board with nothing newer is not a failure
+                stats.inc_value(f"newszone/board/{board_key}/past_since")
+                newest = stats.get_value(f"newszone/board/{board_key}/newest_past_since")
+                stats.set_value(f"newszone/board/{board_key}/newest_past_since",
+                                max(newest or published, published))
                 continue
             stats.inc_value(f"newszone/board/{board_key}/listed")
             if seq in self.seen:
