@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from .exporters.warc import sha256_file
+from .local_faults import LOCAL_FAULT_STAT, local_fault
 from .arguments import EXIT_USAGE
 from .runlock import EXIT_LOCKED, USAGE_ERROR_STAT, run_blocked
 from .signals import output_written
@@ -107,6 +108,9 @@ def judge_run(
     ...     "finished")
     >>> verdict.status, verdict.notes
     ('ok', ['board recent: nothing published on or after 2024-01-01 (since); 11 listed row(s) older'])
+    >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
+    ...     "newszone/local_fault": "the disk is full (ENOSPC): w.warc.gz"}, ["recent"], "finished").reasons
+    ['a fault of this machine, not the site: the disk is full (ENOSPC): w.warc.gz']
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
     >>> judge_run({"newszone/usage_error": "max_pages='0' is less than 1: ..."}, [], "finished").exit_code
@@ -137,6 +141,10 @@ def judge_run(
             verdict.status = "incomplete"
         verdict.reasons.append(reason)
 
+    if stats.get(LOCAL_FAULT_STAT):
+        count = stats.get(f"{LOCAL_FAULT_STAT}/count", 1)
+        more = f" ({count} writes failed)" if count > 1 else ""
+        fail(f"a fault of this machine, not the site: {stats[LOCAL_FAULT_STAT]}{more}")
     pages = stats.get("newszone/listing/pages", 0)
     if not pages:
         errors = stats.get("downloader/exception_count", 0)
@@ -165,8 +173,10 @@ def judge_run(
         fail(f"the crawl ended early: {finish_reason}")
     for failure in health_failures(stats, thresholds or {}, min_records):
         fail(failure + ": the page template may have changed")
-    files_failed = stats.get("newszone/files/failed", 0) - stats.get(
-        "newszone/files/failed/too_large", 0
+    files_failed = (  # too large: by policy; disk: named above as this machine's fault
+        stats.get("newszone/files/failed", 0)
+        - stats.get("newszone/files/failed/too_large", 0)
+        - stats.get("newszone/files/failed/disk", 0)
     )
     if files_failed:
         incomplete(f"{files_failed} attachment file(s) could not be downloaded (the next run tries again)")
@@ -296,11 +306,15 @@ class RunManifest:
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": entries,
         }
-        self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / f"{run_id}.json"
         tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        os.replace(tmp, target)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+            os.replace(tmp, target)
+        except OSError as error:  # after the verdict: said loudly, the run's outputs stand
+            logger.error("Manifest not written: %s", local_fault(error, error.filename or target))
+            return
         logger.info("Manifest: %d files listed in %s", len(entries), target)
 
 

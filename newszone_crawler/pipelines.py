@@ -33,6 +33,7 @@ from .exporters.sqlite_store import ArchiveError, ArchiveStore, StoreOutcome, ar
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
 from .normalize.record import normalize_article
+from .local_faults import note_local_fault, sqlite_local_fault
 from .runlock import USAGE_ERROR_STAT, LockFileError, RunLock
 from .signals import articles_failed
 
@@ -301,9 +302,12 @@ class StorePipeline(_Pipeline):
                 self.store.store(batch, run_id=self.crawler.spider.run_id, now=utc_now())
             )
         except sqlite3.Error as error:
+            fault = sqlite_local_fault(error, self.path)
+            if fault:
+                note_local_fault(self.stats, fault)
             logger.error("Could not store %d record(s); the archive is unchanged: %s",
-                         len(batch), error)
-            results = [str(error)] * len(batch)
+                         len(batch), fault or error)
+            results = [fault or str(error)] * len(batch)
         except Exception as error:
             logger.exception("Could not store %d record(s); the archive is unchanged", len(batch))
             results = [f"{type(error).__name__}: {error}"] * len(batch)
