@@ -14,7 +14,9 @@ from newszone_crawler.demo_site import DemoSite
 
 from .conftest import ROOT, run_crawl
 
-NOWHERE = "base_url=http://127.0.0.1:9"  # loopback, closed: a run that is not refused fetches nothing
+# Loopback and closed: a run that is wrongly not refused reaches no real site.
+NOWHERE = "base_url=http://127.0.0.1:9"
+NOWHERE_START = "start_url=http://127.0.0.1:9/user/boardList.action?boardId=O_47261&page=1"
 
 # -a argument -> what the one-line refusal must say besides the argument and its value (the
 # issue's cases; tests/test_arguments.py checks every argument's messages without a crawl)
@@ -39,7 +41,7 @@ def test_careless_argument_is_refused_before_anything_is_fetched(
     tmp_path: Path, argument: str, says: str
 ) -> None:
     name, _, value = argument.partition("=")
-    extra = [] if name in ("base_url", "start_url") or name.startswith("demo") else ["-a", NOWHERE]
+    extra = ["-a", NOWHERE_START if name == "base_url" else NOWHERE]
     result = run_crawl(tmp_path, *extra, "-a", argument)
     status = [line for line in result.log.splitlines() if "Run status:" in line]
     assert result.returncode == EXIT_USAGE, result.log[-3000:]
