@@ -109,7 +109,8 @@ def judge_run(
     >>> verdict.status, verdict.notes
     ('ok', ['board recent: nothing published on or after 2024-01-01 (since); 11 listed row(s) older'])
     >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
-    ...     "newszone/local_fault": "the disk is full (ENOSPC): w.warc.gz"}, ["recent"], "finished").reasons
+    ...            "newszone/local_fault": "the disk is full (ENOSPC): w.warc.gz"},
+    ...           ["recent"], "finished").reasons
     ['a fault of this machine, not the site: the disk is full (ENOSPC): w.warc.gz']
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
@@ -163,9 +164,10 @@ def judge_run(
         if pages and not found and not known and not listed and past_since:
             # the run's own `since` left nothing to fetch: a quiet day, not a broken listing
             newest = stats.get(f"newszone/board/{board}/newest_past_since")
+            newest_text = f", the newest {newest}" if newest else ""
             verdict.notes.append(
                 f"board {board}: nothing published on or after {stats.get('newszone/since')} "
-                f"(since); {past_since} listed row(s) older{f', the newest {newest}' if newest else ''}"
+                f"(since); {past_since} listed row(s) older{newest_text}"
             )
         elif pages and not found and not known and (total or listed):
             fail(f"board {board}: the listing says {total or listed} posts but no article was found")

@@ -76,7 +76,8 @@ class RunLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise LockFileError(f"cannot open the lock file {self.path}: {os_reason(error)}") from error
+            reason = os_reason(error)
+            raise LockFileError(f"cannot open the lock file {self.path}: {reason}") from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

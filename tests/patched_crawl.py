@@ -3,9 +3,10 @@ ledger: ``python tests/patched_crawl.py PATCH:ID crawl newszone ...``.
 
 PATCH is one of ``parse_raises`` (the article parser raises for article ID),
 ``normalize_raises`` (the normalize pipeline raises for ID) and ``lose_request`` (the request
-for ID is made, then never handed to Scrapy: lost on the way), or a fault of the machine (see
-``LOCAL_FAULTS``: a full or read-only disk, a lock file the run may not open). The crawler must turn each into
-a recorded failure with a non-zero exit; nothing here is imported by the package.
+for ID is made, then never handed to Scrapy: lost on the way). The crawler must turn each into
+a recorded failure with a non-zero exit; nothing here is imported by the package. The faults of
+the machine in ``LOCAL_FAULTS`` (a full or read-only disk, a lock file the run may not open)
+take no ID.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def _files_full() -> None:
 
     from newszone_crawler.files import AtomicFSFilesStore
 
-    def persist_file(self, path, buf, info, meta=None, headers=None):  # type: ignore[no-untyped-def]
+    def persist_file(self, path, buf, info, *args):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device", str(self.resolve(path)))
 
     AtomicFSFilesStore.persist_file = persist_file  # type: ignore[method-assign]

@@ -21,24 +21,42 @@ GOOD = [
     ({"demo": "yes", "demo_articles": "12"}, Arguments(demo=True, demo_articles=12)),
     ({"demo": "0"}, Arguments(demo=False)),
     ({"demo_edits": "3:1,5:2"}, Arguments(demo_edits={3: 1, 5: 2})),
-    ({"demo_faults": '{"unavailable": {"5": 3}}'}, Arguments(demo_faults={"unavailable": {"5": 3}})),
+    ({"demo_faults": '{"unavailable": {"5": 3}}'},
+     Arguments(demo_faults={"unavailable": {"5": 3}})),
     ({"base_url": "http://127.0.0.1:8000"}, Arguments(base_url="http://127.0.0.1:8000")),
     ({"_job": "abc"}, Arguments()),  # Scrapyd's job id
 ]
 
 BAD = [
-    ({"boards": "foo"}, "boards='foo' names an unknown board (foo): choose from recent, photo, press"),
+    ({"boards": "foo"},
+     "boards='foo' names an unknown board (foo): choose from recent, photo, press"),
     ({"boards": ","}, "boards=',' is empty: give comma-separated board keys"),
     ({"since": "yesterday"}, "since='yesterday' is not a date: give a date like 2024-01-31"),
-    ({"max_pages": "0"}, "max_pages='0' is less than 1: give a whole number of listing pages per board, at least 1"),
-    ({"max_pages": "1.5"}, "max_pages='1.5' is not a whole number: give a whole number of listing pages per board, at least 1"),
+    ({"max_pages": "0"},
+     "max_pages='0' is less than 1: "
+     "give a whole number of listing pages per board, at least 1"),
+    ({"max_pages": "1.5"},
+     "max_pages='1.5' is not a whole number: "
+     "give a whole number of listing pages per board, at least 1"),
     ({"mode": "fast"}, "mode='fast' is not a mode: give incremental or full"),
-    ({"recheck_days": "-1"}, "recheck_days='-1' is less than 0: give a whole number of days, at least 0"),
-    ({"base_url": "not-a-url"}, "base_url='not-a-url' is not an http(s) URL with a host: give an http(s) URL of the site root, e.g. https://www.mnd.go.kr"),
-    ({"demo": "maybe"}, "demo='maybe' is not a yes/no value: give 1 or 0 (yes/no, true/false, on/off)"),
-    ({"demo_articles": "-5"}, "demo_articles='-5' is less than 1: give a whole number of demo articles, at least 1"),
-    ({"demo_edits": "3"}, "demo_edits='3' is not K:REV ('3'): give K:REV,... (article number K >= 1 served in revision REV >= 0)"),
-    ({"demo_faults": "[1]"}, "demo_faults='[1]' is not a JSON object: give a JSON object of the demo site's fault modes"),
+    ({"recheck_days": "-1"},
+     "recheck_days='-1' is less than 0: "
+     "give a whole number of days, at least 0"),
+    ({"base_url": "not-a-url"},
+     "base_url='not-a-url' is not an http(s) URL with a host: "
+     "give an http(s) URL of the site root, e.g. https://www.mnd.go.kr"),
+    ({"demo": "maybe"},
+     "demo='maybe' is not a yes/no value: "
+     "give 1 or 0 (yes/no, true/false, on/off)"),
+    ({"demo_articles": "-5"},
+     "demo_articles='-5' is less than 1: "
+     "give a whole number of demo articles, at least 1"),
+    ({"demo_edits": "3"},
+     "demo_edits='3' is not K:REV ('3'): "
+     "give K:REV,... (article number K >= 1 served in revision REV >= 0)"),
+    ({"demo_faults": "[1]"},
+     "demo_faults='[1]' is not a JSON object: "
+     "give a JSON object of the demo site's fault modes"),
 ]
 
 MISSPELT = [("max_page", "max_pages"), ("board", "boards"), ("Since", "since"),

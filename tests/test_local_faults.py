@@ -27,7 +27,8 @@ def no_traceback(result: CrawlResult) -> None:
 
 def stored(folder: Path) -> list[tuple]:
     with sqlite3.connect(folder / "newszone.sqlite") as db:
-        return db.execute("SELECT id, content_hash, title, body FROM articles ORDER BY id").fetchall()
+        sql = "SELECT id, content_hash, title, body FROM articles ORDER BY id"
+        return db.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,9 @@ def test_lock_file_folder_in_its_place_is_named(tmp_path: Path) -> None:
     no_traceback(result)
     assert result.returncode == 1
     lock = tmp_path / "newszone.sqlite.lock"
-    assert status_line(result) == f"FAILED: cannot open the lock file {lock}: Is a directory (EISDIR)"
+    assert status_line(result) == (
+        f"FAILED: cannot open the lock file {lock}: Is a directory (EISDIR)"
+    )
     assert result.stat("downloader/request_count") == 0
 
 
@@ -60,7 +63,9 @@ def test_lock_file_permission_denied_is_named(first_run: Path, tmp_path: Path) -
     no_traceback(result)
     assert result.returncode == 1
     lock = tmp_path / "newszone.sqlite.lock"
-    assert status_line(result) == f"FAILED: cannot open the lock file {lock}: Permission denied (EACCES)"
+    assert status_line(result) == (
+        f"FAILED: cannot open the lock file {lock}: Permission denied (EACCES)"
+    )
     assert result.stat("downloader/request_count") == 0
     assert stored(tmp_path) == before
 
@@ -72,7 +77,9 @@ def test_not_a_database_is_named_and_left_alone(tmp_path: Path) -> None:
     result = run_crawl(tmp_path, *DEMO)
     no_traceback(result)
     assert result.returncode == 1
-    assert status_line(result).startswith(f"FAILED: {archive} is not a usable SQLite archive (file is not a database)")
+    assert status_line(result).startswith(
+        f"FAILED: {archive} is not a usable SQLite archive (file is not a database)"
+    )
     assert archive.read_bytes() == b"these are notes, not an SQLite file\n"
 
 
@@ -119,7 +126,8 @@ def test_folder_where_the_warc_folder_should_be_is_named(tmp_path: Path) -> None
     status = status_line(result)
     assert status.startswith("FAILED: a fault of this machine, not the site: a file stands in the "
                              f"way (EEXIST): {tmp_path / 'warc'} ("), status
-    assert "could not be reached" not in status and "listing page(s) could not be fetched" not in status
+    assert "could not be reached" not in status
+    assert "listing page(s) could not be fetched" not in status
     assert len(result.records) == 20  # every demo article, stored all the same
 
 
