@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -212,17 +212,19 @@ class NewsZoneSpider(Spider):
     # --- start ---------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Spider) -> None:
-        """Leave a refusal of the arguments in the stats, before the other components open
-        (they touch nothing on a run that ``run_blocked`` names)."""
+        """Refuse to crawl on unusable arguments: the refusal goes into the stats before the
+        other components' ``spider_opened`` (they touch nothing on a run ``run_blocked``
+        names), and ``CloseSpider`` (Scrapy's way for a component to stop a spider that is
+        opening) closes the spider before its first request."""
         if self.usage_error is not None:
             self.crawler.stats.set_value(USAGE_ERROR_STAT, self.usage_error)
+            self.logger.error("Not crawling: %s", self.usage_error)
+            raise CloseSpider("usage_error")
 
     async def start(self):  # type: ignore[override]
         """Start the demo site when asked, then request page 1 of each board's listing."""
         stats = self.crawler.stats
-        if self.usage_error is not None:
-            stats.set_value(USAGE_ERROR_STAT, self.usage_error)
-            self.logger.error("Not crawling: %s", self.usage_error)
+        if self.usage_error is not None:  # closed already by spider_opened
             return
         blocked = run_blocked(stats)
         if blocked:
