@@ -7,7 +7,6 @@ business; cleaning the record is the pipelines'.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -185,7 +184,7 @@ class NewsZoneSpider(Spider):
         crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
         if spider.usage_error is not None:
             spider.boards = {}
-            return spider  # nothing more is set up: start() refuses to crawl
+            return spider  # nothing more is set up: spider_opened closes the spider
         spider.boards = {k: all_boards[k] for k in spider.arguments.boards or all_boards}
         if spider.start_url:
             spider.base_url = site_root(spider.base_url_arg or spider.start_url)
