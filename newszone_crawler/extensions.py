@@ -143,9 +143,11 @@ def judge_run(
         verdict.reasons.append(reason)
 
     if stats.get(LOCAL_FAULT_STAT):
+        # first among the reasons; incomplete like any write that failed (what it could not
+        # write is counted below), failed when the site failed too
         count = stats.get(f"{LOCAL_FAULT_STAT}/count", 1)
         more = f" ({count} writes failed)" if count > 1 else ""
-        fail(f"a fault of this machine, not the site: {stats[LOCAL_FAULT_STAT]}{more}")
+        incomplete(f"a fault of this machine, not the site: {stats[LOCAL_FAULT_STAT]}{more}")
     pages = stats.get("newszone/listing/pages", 0)
     if not pages:
         errors = stats.get("downloader/exception_count", 0)

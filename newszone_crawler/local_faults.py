@@ -1,6 +1,6 @@
 """Faults of this machine, not of the site: a full or read-only disk, a folder the run may not
 write, a file where a folder should be. They are named with the path in the run's status
-(``newszone/local_fault``, which fails the run), so nobody goes looking at the site for them.
+(``newszone/local_fault``: the run is at least incomplete), so nobody goes looking at the site for them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _WHAT = {
     errno.EISDIR: "a folder stands where a file should be",
     errno.EEXIST: "a file stands in the way",
     errno.EIO: "the disk reported an I/O error",
-    errno.EFBIG: "the file grew too large for the disk",
+    errno.EFBIG: "a file grew past the size this machine allows",
 }
 
 _SQLITE = (  # what SQLite says -> the words for it

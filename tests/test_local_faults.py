@@ -1,5 +1,6 @@
 """Faults of this machine, not of the site: the run's status names the cause and the path, with
-no traceback and a non-zero exit, and nothing an earlier run stored is lost."""
+no traceback and a non-zero exit (1 when nothing could be done: the lock or the archive cannot
+be opened; 2, incomplete, when writes failed on the way), and nothing stored before is lost."""
 
 from __future__ import annotations
 
@@ -110,9 +111,9 @@ def test_full_disk_for_the_archive_is_named(first_run: Path, tmp_path: Path) -> 
     before = after(first_run, tmp_path)
     result = run_crawl(tmp_path, *DEMO, "-a", "mode=full", patch="db_full")
     no_traceback(result)
-    assert result.returncode == 1
+    assert result.returncode == 2  # incomplete: what could not be written is counted
     assert status_line(result).startswith(
-        "FAILED: a fault of this machine, not the site: the disk is full (SQLite: database or "
+        "INCOMPLETE: a fault of this machine, not the site: the disk is full (SQLite: database or "
         f"disk is full): {tmp_path / 'newszone.sqlite'}"
     )
     assert stored(tmp_path) == before
@@ -122,9 +123,9 @@ def test_folder_where_the_warc_folder_should_be_is_named(tmp_path: Path) -> None
     (tmp_path / "warc").write_text("a file, not a folder")
     result = run_crawl(tmp_path, *DEMO)
     no_traceback(result)
-    assert result.returncode == 1
+    assert result.returncode == 2  # incomplete: what could not be written is counted
     status = status_line(result)
-    assert status.startswith("FAILED: a fault of this machine, not the site: a file stands in the "
+    assert status.startswith("INCOMPLETE: a fault of this machine, not the site: a file stands in the "
                              f"way (EEXIST): {tmp_path / 'warc'} ("), status
     assert "could not be reached" not in status
     assert "listing page(s) could not be fetched" not in status
@@ -135,9 +136,9 @@ def test_read_only_warc_folder_is_named(first_run: Path, tmp_path: Path) -> None
     before = after(first_run, tmp_path)
     result = run_crawl(tmp_path, *DEMO, "-a", "mode=full", patch="warc_readonly")
     no_traceback(result)
-    assert result.returncode == 1
+    assert result.returncode == 2  # incomplete: what could not be written is counted
     status = status_line(result)
-    assert status.startswith("FAILED: a fault of this machine, not the site: the disk is "
+    assert status.startswith("INCOMPLETE: a fault of this machine, not the site: the disk is "
                              f"read-only (EROFS): {tmp_path / 'warc'}/newszone-"), status
     assert stored(tmp_path) == before
 
@@ -147,9 +148,9 @@ def test_full_disk_for_the_warc_is_named(first_run: Path, tmp_path: Path) -> Non
     warcs = {p.name: p.read_bytes() for p in (tmp_path / "warc").glob("*.warc.gz")}
     result = run_crawl(tmp_path, *DEMO, "-a", "mode=full", patch="warc_full")
     no_traceback(result)
-    assert result.returncode == 1
+    assert result.returncode == 2  # incomplete: what could not be written is counted
     status = status_line(result)
-    assert status.startswith("FAILED: a fault of this machine, not the site: the disk is full "
+    assert status.startswith("INCOMPLETE: a fault of this machine, not the site: the disk is full "
                              f"(ENOSPC): {tmp_path / 'warc'}/newszone-"), status
     assert stored(tmp_path) == before
     assert {p: (tmp_path / "warc" / p).read_bytes() for p in warcs} == warcs
@@ -161,9 +162,9 @@ def test_full_disk_for_attachment_files_is_named(first_run: Path, tmp_path: Path
     assert files  # the first run stored some
     result = run_crawl(tmp_path, "-a", "demo=1", "-a", "demo_articles=40", patch="files_full")
     no_traceback(result)
-    assert result.returncode == 1
+    assert result.returncode == 2  # incomplete: what could not be written is counted
     status = status_line(result)
-    assert status.startswith("FAILED: a fault of this machine, not the site: the disk is full "
+    assert status.startswith("INCOMPLETE: a fault of this machine, not the site: the disk is full "
                              f"(ENOSPC): {tmp_path / 'files'}/"), status
     assert "could not be downloaded" not in status
     assert set(stored(tmp_path)) >= set(before)
