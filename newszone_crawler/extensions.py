@@ -21,8 +21,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from .exporters.warc import sha256_file
+from .arguments import EXIT_USAGE
+from .local_faults import LOCAL_FAULT_STAT, local_fault
 from .parsing.conformance import FIELD_ELEMENTS, WALK_ELEMENTS, drift_counts
-from .runlock import EXIT_LOCKED, run_blocked
+from .runlock import EXIT_LOCKED, USAGE_ERROR_STAT, run_blocked
 from .signals import output_written
 
 logger = logging.getLogger(__name__)
@@ -36,11 +38,13 @@ class RunStatus:
 
     status: str = "ok"
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What an ``ok`` run did not do, and why that is right (``since`` past every article)."""
 
     @property
     def exit_code(self) -> int:
         codes = {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INCOMPLETE,
-                 "locked": EXIT_LOCKED}
+                 "locked": EXIT_LOCKED, "usage": EXIT_USAGE}
         return codes[self.status]
 
 
@@ -105,8 +109,19 @@ def judge_run(
     >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
     ...            "newszone/article/failed": 1}, ["recent"], "finished").status
     'incomplete'
+    >>> verdict = judge_run({"newszone/listing/pages": 1, "newszone/board/recent/total": 90,
+    ...     "newszone/board/recent/past_since": 11, "newszone/since": "2024-01-01"}, ["recent"],
+    ...     "finished")
+    >>> verdict.status, verdict.notes
+    ('ok', ['board recent: nothing published on or after 2024-01-01 (since); 11 listed row(s) older'])
+    >>> judge_run({"newszone/listing/pages": 1, "newszone/board/recent/articles": 9,
+    ...            "newszone/local_fault": "the disk is full (ENOSPC): w.warc.gz"},
+    ...           ["recent"], "finished").reasons
+    ['a fault of this machine, not the site: the disk is full (ENOSPC): w.warc.gz']
     >>> judge_run({"newszone/locked": "another run holds x.lock"}, ["recent"], "finished").exit_code
     75
+    >>> judge_run({"newszone/usage_error": "max_pages='0' is less than 1: ..."}, [], "finished").exit_code
+    64
     >>> judge_run({"newszone/archive_error": "busy: ...", "newszone/archive_error/status": "locked"},
     ...           ["recent"], "finished").exit_code
     75
@@ -116,6 +131,8 @@ def judge_run(
     ['2 attachment file(s) could not be downloaded (the next run tries again)']
     """
     verdict = RunStatus()
+    if stats.get(USAGE_ERROR_STAT):
+        return RunStatus("usage", [stats[USAGE_ERROR_STAT]])
     if stats.get("newszone/locked"):
         return RunStatus("locked", [stats["newszone/locked"]])
     if stats.get("newszone/archive_error"):
@@ -131,6 +148,12 @@ def judge_run(
             verdict.status = "incomplete"
         verdict.reasons.append(reason)
 
+    if stats.get(LOCAL_FAULT_STAT):
+        # first among the reasons; incomplete like any write that failed (what it could not
+        # write is counted below), failed when the site failed too
+        count = stats.get(f"{LOCAL_FAULT_STAT}/count", 1)
+        more = f" ({count} writes failed)" if count > 1 else ""
+        incomplete(f"a fault of this machine, not the site: {stats[LOCAL_FAULT_STAT]}{more}")
     pages = stats.get("newszone/listing/pages", 0)
     if not pages:
         errors = stats.get("downloader/exception_count", 0)
@@ -149,14 +172,25 @@ def judge_run(
         total = stats.get(f"newszone/board/{board}/total")
         listed = stats.get(f"newszone/board/{board}/listed", 0)
         known = stats.get(f"newszone/board/{board}/known", 0)
-        if pages and not found and not known and (total or listed):
+        past_since = stats.get(f"newszone/board/{board}/past_since", 0)
+        if pages and not found and not known and not listed and past_since:
+            # the run's own `since` left nothing to fetch: a quiet day, not a broken listing
+            newest = stats.get(f"newszone/board/{board}/newest_past_since")
+            newest_text = f", the newest {newest}" if newest else ""
+            verdict.notes.append(
+                f"board {board}: nothing published on or after {stats.get('newszone/since')} "
+                f"(since); {past_since} listed row(s) older{newest_text}"
+            )
+        elif pages and not found and not known and (total or listed):
             fail(f"board {board}: the listing says {total or listed} posts but no article was found")
     if finish_reason not in (None, "finished"):
         fail(f"the crawl ended early: {finish_reason}")
     for failure in health_failures(stats, thresholds or {}, min_records):
         fail(failure + ": the page template may have changed")
-    files_failed = stats.get("newszone/files/failed", 0) - stats.get(
-        "newszone/files/failed/too_large", 0
+    files_failed = (  # too large: by policy; disk: named above as this machine's fault
+        stats.get("newszone/files/failed", 0)
+        - stats.get("newszone/files/failed/too_large", 0)
+        - stats.get("newszone/files/failed/disk", 0)
     )
     if files_failed:
         incomplete(f"{files_failed} attachment file(s) could not be downloaded (the next run tries again)")
@@ -236,7 +270,8 @@ class RunSummary:
                 logger.warning("Listing pages drifted from the template (the walk went on "
                                "without these): %s", soft)
         if verdict.status == "ok":
-            logger.info("Run status: ok")
+            notes = f" ({'; '.join(verdict.notes)})" if verdict.notes else ""
+            logger.info("Run status: ok%s", notes)
         else:
             logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))
 
@@ -306,11 +341,15 @@ class RunManifest:
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": entries,
         }
-        self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / f"{run_id}.json"
         tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
-        os.replace(tmp, target)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+            os.replace(tmp, target)
+        except OSError as error:  # after the verdict: said loudly, the run's outputs stand
+            logger.error("Manifest not written: %s", local_fault(error, error.filename or target))
+            return
         logger.info("Manifest: %d files listed in %s", len(entries), target)
 
 

@@ -102,6 +102,7 @@ from scrapy.utils.datatypes import SequenceExclude
 from w3lib.url import canonicalize_url
 
 from .items import Article
+from .local_faults import local_fault, note_local_fault
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -661,7 +662,12 @@ class AttachmentFilesPipeline(FilesPipeline):
         if not body:
             raise AttachmentError("empty response body", kind="empty")
         path = self.file_path(request, response=response, info=info, item=item)
-        digest = await run_in_thread(self._write, path, body, info)
+        try:
+            digest = await run_in_thread(self._write, path, body, info)
+        except OSError as exc:  # the download worked: the fault is this machine's disk
+            fault = local_fault(exc, exc.filename or self.files_store.resolve(path))
+            note_local_fault(self.stats, fault)
+            raise AttachmentError(f"not stored: {fault}", kind="disk") from exc
         self.stats.inc_value("newszone/files/bytes_downloaded", len(body))
         if output_written is not None:
             self.crawler.signals.send_catch_log(output_written, path=self.files_store.resolve(path))

@@ -56,6 +56,7 @@ from .exporters.warc import (
     index_cdxj,
     package_wacz,
 )
+from .local_faults import local_fault, note_local_fault
 from .parsing.encoding import decode_page
 from .runlock import run_blocked
 from .signals import output_written
@@ -202,6 +203,8 @@ class WarcCaptureMiddleware:
             location = self._writer().write(exchange)
         except WarcWriteError as exc:
             stats.inc_value("newszone/warc/write_failed")
+            if isinstance(exc.cause, OSError):
+                note_local_fault(stats, local_fault(exc.cause, exc.path))
             logger.error("Not captured in the WARC: %s: %s", exchange.url, exc)
             request.meta["warc_error"] = str(exc)
             return
@@ -223,6 +226,8 @@ class WarcCaptureMiddleware:
             self.writer.close()
         except WarcWriteError as exc:
             stats.inc_value("newszone/warc/write_failed")
+            if isinstance(exc.cause, OSError):
+                note_local_fault(stats, local_fault(exc.cause, exc.path))
             logger.error("Could not finish the WARC file (the next run finishes it): %s", exc)
         files = list(self.writer.files)
         stats.set_value("newszone/warc/files", len(files))
@@ -230,6 +235,10 @@ class WarcCaptureMiddleware:
             self.crawler.signals.send_catch_log(output_written, path=warc)
             try:
                 self.crawler.signals.send_catch_log(output_written, path=index_cdxj(warc))
+            except OSError as exc:  # the disk, not a bug: named without a traceback
+                stats.inc_value("newszone/warc/index_failed")
+                note_local_fault(stats, local_fault(exc, warc.with_suffix(".cdxj")))
+                logger.error("Could not index %s: %s", warc, local_fault(exc))
             except Exception:
                 stats.inc_value("newszone/warc/index_failed")
                 logger.exception("Could not index %s", warc)
@@ -238,6 +247,11 @@ class WarcCaptureMiddleware:
             try:
                 wacz = package_wacz(files, target, title=f"News Zone crawl {spider.run_id}",
                                     titles=article_titles(self.db_path))
+            except OSError as exc:  # the disk, not a bug: named without a traceback
+                stats.inc_value("newszone/warc/wacz_failed")
+                note_local_fault(stats, local_fault(exc, target))
+                logger.error("Could not package the run's WARC files as %s: %s", target,
+                             local_fault(exc))
             except Exception:
                 stats.inc_value("newszone/warc/wacz_failed")
                 logger.exception("Could not package the run's WARC files as %s", target)

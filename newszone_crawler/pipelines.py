@@ -42,7 +42,8 @@ from .exporters.sqlite_store import (
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
 from .normalize.record import normalize_article
-from .runlock import RunLock
+from .local_faults import note_local_fault, sqlite_local_fault
+from .runlock import USAGE_ERROR_STAT, LockFileError, RunLock
 from .signals import articles_failed
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,16 @@ class StorePipeline(_Pipeline):
         self.waiting: list[Deferred[StoreOutcome | str]] = []
         self.failed: list[tuple[str, str, str]] = []  # (id, url, reason) not yet written
         self.timer: Any = None
-        if not self.lock.acquire():
+        refused = getattr(crawler.spider, "usage_error", None)
+        if refused:  # the spider will not crawl: the archive and its lock are not touched
+            self.stats.set_value(USAGE_ERROR_STAT, refused)
+            return
+        try:
+            acquired = self.lock.acquire()
+        except LockFileError as error:
+            self._unusable(ArchiveError(str(error), "failed"))
+            return
+        if not acquired:
             holder = self.lock.holder() or {}
             self.stats.set_value(
                 "newszone/locked",
@@ -301,9 +311,12 @@ class StorePipeline(_Pipeline):
                 self.store.store(batch, run_id=self.crawler.spider.run_id, now=utc_now())
             )
         except sqlite3.Error as error:
+            fault = sqlite_local_fault(error, self.path)
+            if fault:
+                note_local_fault(self.stats, fault)
             logger.error("Could not store %d record(s); the archive is unchanged: %s",
-                         len(batch), error)
-            results = [str(error)] * len(batch)
+                         len(batch), fault or error)
+            results = [fault or str(error)] * len(batch)
         except Exception as error:
             logger.exception("Could not store %d record(s); the archive is unchanged", len(batch))
             results = [f"{type(error).__name__}: {error}"] * len(batch)

@@ -7,6 +7,7 @@ records who holds it (pid, start time), for the message a second run prints.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -15,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the archive; try again later
+USAGE_ERROR_STAT = "newszone/usage_error"  # why the spider's arguments cannot be used
+
+
+class LockFileError(OSError):
+    """The lock file cannot be opened or locked (permissions, a read-only disk, a folder in
+    its place...): ``str()`` names the file and the cause."""
 
 
 def _alive(pid: int) -> bool:
@@ -54,14 +61,31 @@ class RunLock:
             return None
 
     def acquire(self) -> bool:
-        """Take the lock; False when another process holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Take the lock; False when another process holds it, :class:`LockFileError` when the
+        file cannot be opened or locked.
+
+        >>> import tempfile
+        >>> blocked = Path(tempfile.mkdtemp()) / "archive.lock"
+        >>> blocked.mkdir()  # a folder where the file should be
+        >>> RunLock(blocked).acquire()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        newszone_crawler.runlock.LockFileError: cannot open the lock file .../archive.lock: Is a directory (EISDIR)
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            reason = os_reason(error)
+            raise LockFileError(f"cannot open the lock file {self.path}: {reason}") from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             return False
+        except OSError as error:
+            os.close(fd)
+            raise LockFileError(f"cannot lock {self.path}: {os_reason(error)}") from error
         previous = self.holder()
         if previous and previous.get("pid") and previous.get("pid") != os.getpid():
             # the file outlived its run (killed, or ended without cleaning up)
@@ -92,5 +116,24 @@ def run_blocked(stats: Any) -> str | None:
     True
     >>> run_blocked(Stats({"newszone/archive_error": "x.sqlite is not a usable SQLite archive"}))
     'x.sqlite is not a usable SQLite archive'
+    >>> run_blocked(Stats({USAGE_ERROR_STAT: "unknown argument max_page='1'"}))
+    "unknown argument max_page='1'"
     """
-    return stats.get_value("newszone/locked") or stats.get_value("newszone/archive_error")
+    return (
+        stats.get_value(USAGE_ERROR_STAT)
+        or stats.get_value("newszone/locked")
+        or stats.get_value("newszone/archive_error")
+    )
+
+
+def os_reason(error: OSError) -> str:
+    """An OS error's cause in words, with its errno name.
+
+    >>> import errno
+    >>> os_reason(OSError(errno.ENOSPC, "No space left on device"))
+    'No space left on device (ENOSPC)'
+    """
+    if error.errno is None:
+        return f"{type(error).__name__}: {error}"
+    name = errno.errorcode.get(error.errno, str(error.errno))
+    return f"{error.strerror or error} ({name})"

@@ -4,7 +4,9 @@ ledger: ``python tests/patched_crawl.py PATCH:ID crawl newszone ...``.
 PATCH is one of ``parse_raises`` (the article parser raises for article ID),
 ``normalize_raises`` (the normalize pipeline raises for ID) and ``lose_request`` (the request
 for ID is made, then never handed to Scrapy: lost on the way). The crawler must turn each into
-a recorded failure with a non-zero exit; nothing here is imported by the package.
+a recorded failure with a non-zero exit; nothing here is imported by the package. The faults of
+the machine in ``LOCAL_FAULTS`` (a full or read-only disk, a lock file the run may not open)
+take no ID.
 """
 
 from __future__ import annotations
@@ -46,8 +48,106 @@ def plant(patch: str) -> None:
             return None if board_seq == target else request
 
         newszone.NewsZoneSpider._article_request = _article_request
+    elif kind in LOCAL_FAULTS:
+        LOCAL_FAULTS[kind]()
     else:
         raise SystemExit(f"unknown patch {patch!r}")
+
+
+# -- faults of the machine, not of the site (tests/test_local_faults.py) ---------------------------
+
+
+def _lock_denied() -> None:
+    """The lock file cannot be opened: PermissionError, as for a folder the run may not write."""
+    import errno
+    import os
+    import types
+
+    from newszone_crawler import runlock
+
+    def denied(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    runlock.os = types.SimpleNamespace(**{**vars(os), "open": denied})  # type: ignore[assignment]
+
+
+def _warc_readonly() -> None:
+    """The WARC folder is on a read-only file system: no WARC file can be created."""
+    import errno
+
+    from newszone_crawler.exporters import warc
+
+    def read_only(path, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "r" in mode and "+" not in mode:
+            return open(path, mode, *args, **kwargs)  # reading still works
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    warc.open = read_only  # type: ignore[attr-defined]
+
+
+def _warc_full() -> None:
+    """The disk fills up once a WARC file holds a few records: every later write fails."""
+    import errno
+    import io
+
+    from newszone_crawler.exporters import warc
+
+    class Filling(io.FileIO):
+        writes = 0
+
+        def write(self, data):  # type: ignore[no-untyped-def]
+            Filling.writes += 1
+            if Filling.writes > 3:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+    def filling(path, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "r" in mode and "+" not in mode:
+            return open(path, mode, *args, **kwargs)  # reading still works
+        return Filling(path, mode.replace("b", ""))
+
+    warc.open = filling  # type: ignore[attr-defined]
+
+
+def _files_full() -> None:
+    """The disk is full for attachment files."""
+    import errno
+
+    from newszone_crawler.files import AtomicFSFilesStore
+
+    def persist_file(self, path, buf, info, *args):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.resolve(path)))
+
+    AtomicFSFilesStore.persist_file = persist_file  # type: ignore[method-assign]
+
+
+def _db_full() -> None:
+    """The disk is full for the archive: SQLite refuses every batch."""
+    import sqlite3
+
+    from newszone_crawler.exporters.sqlite_store import ArchiveStore
+
+    def store(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("database or disk is full")
+
+    ArchiveStore.store = store  # type: ignore[method-assign]
+
+
+def _db_readonly() -> None:
+    """The archive is read-only: SQLite refuses the run's first write."""
+    import sqlite3
+
+    from newszone_crawler.exporters.sqlite_store import ArchiveStore
+
+    def start_run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    ArchiveStore.start_run = start_run  # type: ignore[method-assign]
+
+
+LOCAL_FAULTS = {"lock_denied": _lock_denied, "warc_readonly": _warc_readonly,
+                "warc_full": _warc_full, "files_full": _files_full, "db_full": _db_full,
+                "db_readonly": _db_readonly}
 
 
 if __name__ == "__main__":

@@ -7,9 +7,52 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from newszone_crawler.arguments import EXIT_USAGE
 from newszone_crawler.demo_site import DemoSite
 
 from .conftest import ROOT, run_crawl
+
+# Loopback and closed: a run that is wrongly not refused reaches no real site.
+NOWHERE = "base_url=http://127.0.0.1:9"
+NOWHERE_START = "start_url=http://127.0.0.1:9/user/boardList.action?boardId=O_47261&page=1"
+
+# -a argument -> what the one-line refusal must say besides the argument and its value (the
+# issue's cases; tests/test_arguments.py checks every argument's messages without a crawl)
+CARELESS = [
+    ("boards=foo", "choose from recent, photo, press"),
+    ("since=yesterday", "give a date like 2024-01-31"),
+    ("max_pages=0", "at least 1"),
+    ("max_pages=abc", "is not a whole number"),
+    ("mode=fast", "give incremental or full"),
+    ("max_page=1", "did you mean max_pages?"),
+    ("board=photo", "did you mean boards?"),
+    ("recheck_days=-1", "at least 0"),
+    ("base_url=not-a-url", "an http(s) URL"),
+    ("demo=maybe", "1 or 0"),
+    ("demo_articles=-5", "at least 1"),
+    ("demo_faults={bad", "is not JSON"),
+]
+
+
+@pytest.mark.parametrize(("argument", "says"), CARELESS, ids=[a for a, _ in CARELESS])
+def test_careless_argument_is_refused_before_anything_is_fetched(
+    tmp_path: Path, argument: str, says: str
+) -> None:
+    name, _, value = argument.partition("=")
+    extra = ["-a", NOWHERE_START if name == "base_url" else NOWHERE]
+    result = run_crawl(tmp_path, *extra, "-a", argument)
+    status = [line for line in result.log.splitlines() if "Run status:" in line]
+    assert result.returncode == EXIT_USAGE, result.log[-3000:]
+    assert len(status) == 1, result.log[-3000:]
+    line = status[0].split("Run status: ", 1)[1]
+    assert line.startswith("USAGE: ")
+    assert f"{name}={value!r}" in line and says in line, line
+    assert "Traceback" not in result.log and "Task exception" not in result.log
+    assert result.stat("downloader/request_count") == 0
+    assert not (tmp_path / "newszone.sqlite").exists()  # the archive is not even created
+    assert not (tmp_path / "newszone.sqlite.lock").exists()
 
 
 def test_max_pages_reads_only_that_many_listing_pages(tmp_path: Path) -> None:
@@ -33,6 +76,25 @@ def test_since_stops_paging_past_that_date(tmp_path: Path) -> None:
     assert {r["id"] for r in result.records} == want
     assert result.records and all(r["published"] >= since for r in result.records)
     assert f"'newszone/listing/pages': {site.pages('recent')}," not in result.log
+
+
+def test_since_past_every_article_is_a_quiet_success_that_keeps_the_next_run_short(
+    tmp_path: Path,
+) -> None:
+    """The demo's articles are from 2008: `since` a later date finds nothing to fetch, which is
+    not a failure, and does not take away the trust an earlier whole walk gave the board."""
+    demo = ["-a", "demo=1", "-a", "demo_articles=40", "-a", "boards=recent"]
+    first = run_crawl(tmp_path, *demo, out="first.jsonl")
+    assert first.returncode == 0, first.log[-2000:]
+    quiet = run_crawl(tmp_path, *demo, "-a", "since=2024-01-01", out="quiet.jsonl")
+    assert quiet.returncode == 0, quiet.log[-3000:]
+    note = "Run status: ok (board recent: nothing published on or after 2024-01-01 (since)"
+    assert note in quiet.log
+    assert quiet.records == [] and quiet.stat("newszone/listing/pages") == 1
+    after = run_crawl(tmp_path, *demo, out="after.jsonl")
+    assert after.returncode == 0, after.log[-2000:]
+    assert after.stat("newszone/listing/stopped_at_known") == 1  # not a walk of the whole listing
+    assert after.stat("newszone/listing/pages") == 1
 
 
 def test_start_url_crawls_one_listing_from_that_page(tmp_path: Path) -> None:

@@ -70,4 +70,4 @@ def test_board_whose_articles_cannot_be_read_fails(tmp_path: Path, changed_site:
 def test_unknown_board_is_a_usage_error(tmp_path: Path) -> None:
     result = run_crawl(tmp_path, "-a", "boards=sports", "-a", "base_url=http://127.0.0.1:9")
     assert result.returncode != 0
-    assert "unknown board(s) ['sports']" in result.log
+    assert "boards='sports' names an unknown board (sports)" in result.log

@@ -45,6 +45,7 @@ import sqlite_utils
 from w3lib.url import url_query_parameter
 from sqlite_utils import Migrations
 
+from ..local_faults import sqlite_local_fault
 from ..items import Article
 
 __all__ = [
@@ -115,6 +116,8 @@ def archive_error(path: str | Path, error: sqlite3.Error) -> ArchiveError:
 
     >>> str(archive_error("a.sqlite", sqlite3.OperationalError("database is locked")))
     'busy: another program holds a write lock on a.sqlite; retry later'
+    >>> str(archive_error("a.sqlite", sqlite3.OperationalError("attempt to write a readonly database")))
+    'cannot write the archive: the archive is read-only (SQLite: attempt to write a readonly database): a.sqlite'
     >>> error = archive_error("a.sqlite", sqlite3.DatabaseError("file is not a database"))
     >>> error.status, str(error).split(":")[0]
     ('failed', 'a.sqlite is not a usable SQLite archive (file is not a database)')
@@ -123,6 +126,14 @@ def archive_error(path: str | Path, error: sqlite3.Error) -> ArchiveError:
     if isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
         return ArchiveError(
             f"busy: another program holds a write lock on {path}; retry later", "locked"
+        )
+    fault = sqlite_local_fault(error, path)
+    if fault:  # the machine's disk, not the archive: nothing to restore or rebuild
+        return ArchiveError(f"cannot write the archive: {fault}", "failed")
+    if "unable to open database file" in text:
+        return ArchiveError(
+            f"cannot open the archive {path} ({text}): it must be a file in a folder this run "
+            "may write", "failed",
         )
     return ArchiveError(
         f"{path} is not a usable SQLite archive ({text}): restore it from a backup or rebuild "

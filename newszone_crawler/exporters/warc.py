@@ -204,7 +204,10 @@ class WarcWriter:
             if self._fh is not None:
                 self._fh.close()
                 self._fh = None
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # the folder itself is the fault (not a folder, not readable)
+                pass
             self.number -= 1
             raise WarcWriteError(path, exc) from exc
 

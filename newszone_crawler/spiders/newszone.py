@@ -7,7 +7,6 @@ business; cleaning the record is the pipelines'.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -15,13 +14,14 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
 from ..exporters.sqlite_store import ArchiveError, CrawlState, read_crawl_state
+from ..arguments import OTHER_TOOLS, ArgumentError, Arguments, parse_arguments
 from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
@@ -30,7 +30,7 @@ from ..parsing.conformance import DRIFT_STATS, Element, check_article, check_lis
 from ..parsing.encoding import decode_page
 from ..parsing.ids import canonical_id, ids_in_url
 from ..parsing.record import raw_article
-from ..runlock import run_blocked
+from ..runlock import USAGE_ERROR_STAT, run_blocked
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
 
 # Article pages go first, then their photos, then listing pages: the queue of requests stays
@@ -39,7 +39,6 @@ ARTICLE_PRIORITY = 20
 LISTING_PRIORITY = 0
 ROWS_PER_PAGE = 10  # articles a listing page shows (the pinned notice aside)
 KOREA = timezone(timedelta(hours=9))  # the board's dates are Korea time
-MODES = ("incremental", "full")
 GONE_STATUSES = (404, 410)
 
 
@@ -100,10 +99,6 @@ def wrong_article(fetched_url: str, board_seq: str, board_id: str | None) -> str
     return None
 
 
-def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
 class NewsZoneSpider(Spider):
     """Crawl the English News Zone boards (Recent News, Photo News, Press Release).
 
@@ -114,7 +109,9 @@ class NewsZoneSpider(Spider):
     fault modes), ``max_pages`` (listing
     pages per board), ``since=YYYY-MM-DD`` (stop paging past that date), ``mode``
     (``incremental``: only new articles and those published in the last ``recheck_days``;
-    ``full``: every article), ``recheck_days``.
+    ``full``: every article), ``recheck_days``. All are checked at once by
+    :func:`~newszone_crawler.arguments.parse_arguments`; on a bad one the spider crawls nothing
+    and the run ends with status ``usage``.
     """
 
     name = "newszone"
@@ -135,32 +132,33 @@ class NewsZoneSpider(Spider):
         recheck_days: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.base_url_arg = base_url
-        self.boards_arg = boards
-        self.start_url = start_url
-        self.demo = _flag(demo)
-        self.demo_articles = int(demo_articles) if demo_articles else None
-        # demo_edits=K:REV,...: the demo site serves article K in revision REV (an edit)
-        # demo_faults=JSON: the demo site's fault modes (see demo_site's docstring)
-        self.demo_faults = json.loads(demo_faults) if demo_faults else None
-        self.demo_edits = {
-            int(k): int(rev)
-            for k, _, rev in (part.partition(":") for part in (demo_edits or "").split(",") if part)
+        super().__init__(*args)
+        given = {
+            "base_url": base_url, "boards": boards, "start_url": start_url, "demo": demo,
+            "demo_articles": demo_articles, "demo_edits": demo_edits, "demo_faults": demo_faults,
+            "max_pages": max_pages, "since": since, "mode": mode, "recheck_days": recheck_days,
         }
-        self.max_pages = int(max_pages) if max_pages else None
-        if self.max_pages is not None and self.max_pages < 1:
-            raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
-        self.since: date | None = None
-        if since:
-            parsed = parse_date(since)
-            if parsed is None:
-                raise ValueError(f"since must be a date like 2024-01-31, not {since!r}")
-            self.since = date.fromisoformat(parsed)
-        if mode is not None and mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        self.mode_arg = mode
-        self.recheck_days_arg = int(recheck_days) if recheck_days is not None else None
+        self.given = {k: v for k, v in given.items() if v is not None} | kwargs
+        self.usage_error: str | None = None
+        """Why the arguments cannot be used (the spider then crawls nothing), or None."""
+        try:
+            self.arguments = parse_arguments(self.given)
+        except ArgumentError as error:
+            self.arguments, self.usage_error = Arguments(), str(error)
+        for name in OTHER_TOOLS:
+            if name in kwargs:
+                setattr(self, name, kwargs[name])
+        arguments = self.arguments
+        self.base_url_arg = arguments.base_url
+        self.start_url = arguments.start_url
+        self.demo = arguments.demo
+        self.demo_articles = arguments.demo_articles
+        self.demo_faults = arguments.demo_faults
+        self.demo_edits = arguments.demo_edits
+        self.max_pages = arguments.max_pages
+        self.since: date | None = arguments.since
+        self.mode_arg = arguments.mode
+        self.recheck_days_arg = arguments.recheck_days
         now = datetime.now(UTC)
         self.run_id = now.strftime("%Y-%m-%dT%H-%M-%S.%fZ")
         self.state = CrawlState({}, set())
@@ -178,13 +176,16 @@ class NewsZoneSpider(Spider):
         spider.base_url = site_root(spider.base_url_arg or settings.get("NEWSZONE_BASE_URL"))
         spider.site_id = settings.get("NEWSZONE_SITE_ID")
         all_boards: dict[str, dict[str, str]] = settings.getdict("NEWSZONE_BOARDS")
-        keys = [k.strip() for k in (spider.boards_arg or ",".join(all_boards)).split(",") if k.strip()]
-        unknown = [k for k in keys if k not in all_boards]
-        if unknown or not keys:
-            raise ValueError(
-                f"unknown board(s) {unknown or keys}; choose from {', '.join(all_boards)}"
-            )
-        spider.boards = {k: all_boards[k] for k in keys}
+        if spider.usage_error is None:
+            try:  # the board keys exist only in the settings: checked once they are known
+                parse_arguments(spider.given, boards=all_boards)
+            except ArgumentError as error:
+                spider.usage_error = str(error)
+        crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
+        if spider.usage_error is not None:
+            spider.boards = {}
+            return spider  # nothing more is set up: spider_opened closes the spider
+        spider.boards = {k: all_boards[k] for k in spider.arguments.boards or all_boards}
         if spider.start_url:
             spider.base_url = site_root(spider.base_url_arg or spider.start_url)
         spider.mode = spider.mode_arg or settings.get("NEWSZONE_MODE")
@@ -209,9 +210,21 @@ class NewsZoneSpider(Spider):
 
     # --- start ---------------------------------------------------------------------------------
 
+    def spider_opened(self, spider: Spider) -> None:
+        """Refuse to crawl on unusable arguments: the refusal goes into the stats before the
+        other components' ``spider_opened`` (they touch nothing on a run ``run_blocked``
+        names), and ``CloseSpider`` (Scrapy's way for a component to stop a spider that is
+        opening) closes the spider before its first request."""
+        if self.usage_error is not None:
+            self.crawler.stats.set_value(USAGE_ERROR_STAT, self.usage_error)
+            self.logger.error("Not crawling: %s", self.usage_error)
+            raise CloseSpider("usage_error")
+
     async def start(self):  # type: ignore[override]
         """Start the demo site when asked, then request page 1 of each board's listing."""
         stats = self.crawler.stats
+        if self.usage_error is not None:  # closed already by spider_opened
+            return
         blocked = run_blocked(stats)
         if blocked:
             self.logger.error("Not crawling: %s", blocked)
@@ -225,6 +238,8 @@ class NewsZoneSpider(Spider):
                 stats.set_value("newszone/archive_error/status", error.status)
                 self.logger.error("Not crawling: %s", error)
                 return
+        if self.since:
+            stats.set_value("newszone/since", self.since.isoformat())
         today = datetime.now(KOREA).date()
         self.recheck_from = (today - timedelta(days=self.recheck_days)).isoformat()
         self.logger.info(
@@ -346,6 +361,11 @@ class NewsZoneSpider(Spider):
                 unparsed_dates.append(entry.date_raw)
             if self.since and published and date.fromisoformat(published) < self.since:
                 past_since = past_since or not entry.pinned
+                # the run's own limit, not a gap: a board with nothing newer is not a failure
+                stats.inc_value(f"newszone/board/{board_key}/past_since")
+                newest = stats.get_value(f"newszone/board/{board_key}/newest_past_since")
+                stats.set_value(f"newszone/board/{board_key}/newest_past_since",
+                                max(newest or published, published))
                 continue
             stats.inc_value(f"newszone/board/{board_key}/listed")
             if seq in self.seen:
