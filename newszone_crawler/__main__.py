@@ -7,30 +7,61 @@ Crawling is ``scrapy crawl newszone``; this module holds what works on the archi
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
 
 from .exporters.dataset import export_jsonl, write_datapackage
 from .exporters.sqlite_store import ArchiveStore
+from .progress import PhaseBars, ProgressBar
 from .settings import FILES_STORE, NEWSZONE_DB, NEWSZONE_DB_BATCH, NEWSZONE_REQUIRED_FIELDS
+
+logger = logging.getLogger("newszone_crawler")
+
+
+class _Plain(logging.Formatter):
+    """``message`` for information, ``warning: message`` / ``error: message`` above it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {text}"
+        return text
+
+
+def setup_logging(level: str) -> None:
+    """Everything the commands say goes through logging to stderr (none of it to stdout), at
+    ``level``: ``-L WARNING`` keeps a successful run silent, as cron wants."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Plain("%(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _bars_wanted() -> bool | None:
+    """Progress bars only at INFO or below (then: when stderr is a terminal)."""
+    return None if logger.isEnabledFor(logging.INFO) else False
 
 
 def export(args: argparse.Namespace) -> int:
     """Write the whole archive as one JSON lines file beside its ``datapackage.json``."""
     db = Path(args.db)
     if not db.exists():
-        print(f"error: no archive at {db}", file=sys.stderr)
+        logger.error("no archive at %s", db)
         return 1
     out = Path(args.jsonl)
     out.parent.mkdir(parents=True, exist_ok=True)
     store = ArchiveStore.open(db)
     try:
-        count = export_jsonl(store, out)
+        with ProgressBar("export", store.articles.count, "articles",
+                         enabled=_bars_wanted()) as bar:
+            count = export_jsonl(store, out, progress=bar.advance)
     finally:
         store.close()
     package = write_datapackage(out, out.parent)
-    print(f"Exported {count} articles to {out} and described them in {package}")
+    logger.info("Exported %d articles to %s and described them in %s", count, out, package)
     return 0
 
 
@@ -48,20 +79,20 @@ def rebuild(args: argparse.Namespace) -> int:
 
     db = Path(args.db)
     if db.exists():
-        print(f"error: {db} exists; rebuild writes a new archive (name another file)",
-              file=sys.stderr)
+        logger.error("%s exists; rebuild writes a new archive (name another file)", db)
         return 1
     try:
         files = warc_files(args.from_warc)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        logger.error("%s", exc)
         return 1
     if not files:
-        print(f"error: no WARC files in {', '.join(args.from_warc)}", file=sys.stderr)
+        logger.error("no WARC files in %s", ", ".join(args.from_warc))
         return 1
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(f".{db.name}.rebuild-{os.getpid()}.tmp")
     _remove_db(tmp)
+    bars = PhaseBars("rebuild", {"reading": "bytes", "parsing": "pages"}, enabled=_bars_wanted())
     try:
         store = ArchiveStore.open(tmp)
         try:
@@ -72,15 +103,17 @@ def rebuild(args: argparse.Namespace) -> int:
                 base_url=args.base_url,
                 files_folder=Path(args.files_store).name,
                 required=NEWSZONE_REQUIRED_FIELDS,
+                progress=bars,
             )
         finally:
+            bars.close()
             store.close()
     except Exception as exc:  # a broken-off rebuild: one clear line, no half archive
         _remove_db(tmp)
-        print(f"error: the rebuild broke off: {type(exc).__name__}: {exc}; nothing was written "
-              f"to {db}", file=sys.stderr)
+        logger.error("the rebuild broke off: %s: %s; nothing was written to %s",
+                     type(exc).__name__, exc, db)
         return 1
-    print(
+    logger.info(
         f"Rebuilt {result.articles} articles ({result.new} new, {result.changed} changed, "
         f"{result.unchanged} unchanged, {result.gone} gone) from {result.captures} article "
         f"captures in {result.warc_files} WARC files; {result.layout_errors} layout "
@@ -90,24 +123,23 @@ def rebuild(args: argparse.Namespace) -> int:
         f"unfinished (.open)"
     )
     for name in result.unfinished:
-        print(f"  unfinished WARC file (read as far as its records are whole): {name}",
-              file=sys.stderr)
+        logger.warning("unfinished WARC file (read as far as its records are whole): %s", name)
     for reason in result.reasons[:20]:
-        print(f"  {reason}", file=sys.stderr)
+        logger.warning("%s", reason)
     if len(result.reasons) > 20:
-        print(f"  ... and {len(result.reasons) - 20} more", file=sys.stderr)
+        logger.warning("... and %d more", len(result.reasons) - 20)
     if not result.read_everything and not args.accept_partial:
         _remove_db(tmp)
-        print(f"error: the rebuild could not read everything ({len(result.damage)} damaged WARC "
-              f"files, {result.errors} page errors); nothing was written to {db} "
-              "(--accept-partial keeps what could be read)", file=sys.stderr)
+        logger.error("the rebuild could not read everything (%d damaged WARC files, %d page "
+                     "errors); nothing was written to %s (--accept-partial keeps what could be "
+                     "read)", len(result.damage), result.errors, db)
         return 2
     os.replace(tmp, db)
-    print(f"Wrote {db}")
+    logger.info("Wrote %s", db)
     if result.layout_errors or result.dropped or result.errors:
         return 2
     if not result.read_everything:
-        print(f"warning: {db} holds only what could be read (--accept-partial)", file=sys.stderr)
+        logger.warning("%s holds only what could be read (--accept-partial)", db)
     return 0
 
 
@@ -120,6 +152,10 @@ def _remove_db(path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m newszone_crawler")
+    parser.add_argument("-L", "--loglevel", default="INFO", type=str.upper,
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                        help="least severe messages shown on stderr (default INFO; WARNING: "
+                        "silent on success, no progress bar)")
     commands = parser.add_subparsers(dest="command", required=True)
     exporter = commands.add_parser("export", help="the whole archive as a JSON lines dataset")
     exporter.add_argument("--jsonl", required=True, help="file to write (datapackage.json beside it)")
@@ -142,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                            help=f"FILES_STORE of the crawl, for attachment paths (default {FILES_STORE})")
     rebuilder.set_defaults(run=rebuild)
     args = parser.parse_args(argv)
+    setup_logging(args.loglevel)
     return int(args.run(args))
 
 

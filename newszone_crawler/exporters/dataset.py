@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -126,11 +127,13 @@ def _umask() -> int:
     return mask
 
 
-def export_jsonl(store: ArchiveStore, path: str | Path) -> int:
+def export_jsonl(
+    store: ArchiveStore, path: str | Path, progress: Callable[[], None] | None = None
+) -> int:
     """Write every archived article to ``path`` as JSON lines (UTF-8, one record a line, keys as
     in :data:`RECORD_FIELDS`); return the count. The file is written beside ``path`` and renamed
     into place, so a reader never sees half of it; the records are read in one transaction, so
-    they are one consistent state of the archive."""
+    they are one consistent state of the archive. ``progress`` is called once per record."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -140,6 +143,8 @@ def export_jsonl(store: ArchiveStore, path: str | Path) -> int:
             for record in store.iter_records():
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
+                if progress is not None:
+                    progress()
         os.chmod(tmp_name, 0o666 & ~_umask())  # a published file, not mkstemp's private 0600
         os.replace(tmp_name, path)
     except BaseException:

@@ -12,6 +12,7 @@ Plain library code (no Scrapy): the capture middleware hands it what came over t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import io
@@ -460,9 +461,13 @@ def package_wacz(warcs: list[Path], target: str | Path, title: str) -> Path:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp.wacz")
-    code = wacz_main(
-        ["create", "-o", str(tmp), "--title", title, "--detect-pages", *map(str, warcs)]
-    )
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):  # wacz prints its steps: to the log, never stdout
+        code = wacz_main(
+            ["create", "-o", str(tmp), "--title", title, "--detect-pages", *map(str, warcs)]
+        )
+    for line in said.getvalue().splitlines():
+        logger.debug("wacz: %s", line)
     if code not in (0, None) or not tmp.exists():
         raise RuntimeError(f"wacz create failed with {code} for {target}")
     os.replace(tmp, target)
