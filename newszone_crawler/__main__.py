@@ -61,7 +61,8 @@ def export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     package = write_datapackage(out, out.parent)
-    logger.info("Exported %d articles to %s and described them in %s", count, out, package)
+    logger.info("Exported %d articles to %s and described them in %s", count, out,
+                out.parent / package.name)
     return 0
 
 
@@ -92,6 +93,8 @@ def rebuild(args: argparse.Namespace) -> int:
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(f".{db.name}.rebuild-{os.getpid()}.tmp")
     _remove_db(tmp)
+    logger.info("Rebuilding %s from %d WARC file(s), %d bytes", db, len(files),
+                sum(f.stat().st_size for f in files if f.exists()))
     bars = PhaseBars("rebuild", {"reading": "bytes", "parsing": "pages"}, enabled=_bars_wanted())
     try:
         store = ArchiveStore.open(tmp)
