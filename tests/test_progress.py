@@ -9,8 +9,10 @@ import io
 import os
 import pty
 import re
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,12 @@ def _on_terminal(command: list[str], timeout: float = 300) -> tuple[int, str, st
                           stdin=subprocess.DEVNULL) as proc:
         os.close(secondary)
         seen = bytearray()
+        deadline = time.monotonic() + timeout
         while True:
+            ready, _, _ = select.select([main], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                proc.kill()
+                pytest.fail(f"no end after {timeout} s: {seen[-2000:]!r}")
             try:
                 chunk = os.read(main, 65536)
             except OSError:  # EIO: every holder of the terminal has closed it
