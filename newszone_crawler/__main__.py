@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 
 from .exporters.dataset import export_jsonl, write_datapackage
 from .exporters.sqlite_store import ArchiveStore
+from .progress import PhaseBars, ProgressBar
 from .settings import (
     FILES_STORE,
     NEWSZONE_BASE_URL,
@@ -25,13 +27,40 @@ from .settings import (
     NEWSZONE_WARC_DIR,
 )
 
+logger = logging.getLogger("newszone_crawler")
+
+
+class _Plain(logging.Formatter):
+    """``message`` for information, ``warning: message`` / ``error: message`` above it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {text}"
+        return text
+
+
+def setup_logging(level: str) -> None:
+    """Everything the commands say goes through logging to stderr (none of it to stdout), at
+    ``level``: ``-L WARNING`` keeps a successful run silent, as cron wants."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Plain("%(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _bars_wanted() -> bool | None:
+    """Progress bars only at INFO or below (then: when stderr is a terminal)."""
+    return None if logger.isEnabledFor(logging.INFO) else False
+
 
 def export(args: argparse.Namespace) -> int:
     """Write the whole archive as one JSON lines file and one CSV file (the same name, ``.csv``)
     beside their ``datapackage.json``."""
     db = Path(args.db)
     if not db.exists():
-        print(f"error: no archive at {db}", file=sys.stderr)
+        logger.error("no archive at %s", db)
         return 1
     out = Path(args.jsonl)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -40,11 +69,14 @@ def export(args: argparse.Namespace) -> int:
         table = out.with_name(out.name + ".csv")
     store = ArchiveStore.open(db)
     try:
-        count = export_jsonl(store, out, table)
+        with ProgressBar("export", store.articles.count, "articles",
+                         enabled=_bars_wanted()) as bar:
+            count = export_jsonl(store, out, table, progress=bar.advance)
     finally:
         store.close()
     package = write_datapackage(out, out.parent, table)
-    print(f"Exported {count} articles to {out} and {table} and described them in {package}")
+    logger.info("Exported %d articles to %s and %s and described them in %s", count, out, table,
+                out.parent / package.name)
     return 0
 
 
@@ -62,20 +94,22 @@ def rebuild(args: argparse.Namespace) -> int:
 
     db = Path(args.db)
     if db.exists():
-        print(f"error: {db} exists; rebuild writes a new archive (name another file)",
-              file=sys.stderr)
+        logger.error("%s exists; rebuild writes a new archive (name another file)", db)
         return 1
     try:
         files = warc_files(args.from_warc)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        logger.error("%s", exc)
         return 1
     if not files:
-        print(f"error: no WARC files in {', '.join(args.from_warc)}", file=sys.stderr)
+        logger.error("no WARC files in %s", ", ".join(args.from_warc))
         return 1
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(f".{db.name}.rebuild-{os.getpid()}.tmp")
     _remove_db(tmp)
+    logger.info("Rebuilding %s from %d WARC file(s), %d bytes", db, len(files),
+                sum(f.stat().st_size for f in files if f.exists()))
+    bars = PhaseBars("rebuild", {"reading": "bytes", "parsing": "pages"}, enabled=_bars_wanted())
     try:
         store = ArchiveStore.open(tmp)
         try:
@@ -86,15 +120,17 @@ def rebuild(args: argparse.Namespace) -> int:
                 base_url=args.base_url,
                 files_folder=Path(args.files_store).name,
                 required=NEWSZONE_REQUIRED_FIELDS,
+                progress=bars,
             )
         finally:
+            bars.close()
             store.close()
     except Exception as exc:  # a broken-off rebuild: one clear line, no half archive
         _remove_db(tmp)
-        print(f"error: the rebuild broke off: {type(exc).__name__}: {exc}; nothing was written "
-              f"to {db}", file=sys.stderr)
+        logger.error("the rebuild broke off: %s: %s; nothing was written to %s",
+                     type(exc).__name__, exc, db)
         return 1
-    print(
+    logger.info(
         f"Rebuilt {result.articles} articles ({result.new} new, {result.changed} changed, "
         f"{result.unchanged} unchanged, {result.gone} gone) from {result.captures} article "
         f"captures in {result.warc_files} WARC files; {result.layout_errors} layout "
@@ -104,24 +140,23 @@ def rebuild(args: argparse.Namespace) -> int:
         f"unfinished (.open)"
     )
     for name in result.unfinished:
-        print(f"  unfinished WARC file (read as far as its records are whole): {name}",
-              file=sys.stderr)
+        logger.warning("unfinished WARC file (read as far as its records are whole): %s", name)
     for reason in result.reasons[:20]:
-        print(f"  {reason}", file=sys.stderr)
+        logger.warning("%s", reason)
     if len(result.reasons) > 20:
-        print(f"  ... and {len(result.reasons) - 20} more", file=sys.stderr)
+        logger.warning("... and %d more", len(result.reasons) - 20)
     if not result.read_everything and not args.accept_partial:
         _remove_db(tmp)
-        print(f"error: the rebuild could not read everything ({len(result.damage)} damaged WARC "
-              f"files, {result.errors} page errors); nothing was written to {db} "
-              "(--accept-partial keeps what could be read)", file=sys.stderr)
+        logger.error("the rebuild could not read everything (%d damaged WARC files, %d page "
+                     "errors); nothing was written to %s (--accept-partial keeps what could be "
+                     "read)", len(result.damage), result.errors, db)
         return 2
     os.replace(tmp, db)
-    print(f"Wrote {db}")
+    logger.info("Wrote %s", db)
     if result.layout_errors or result.dropped or result.errors:
         return 2
     if not result.read_everything:
-        print(f"warning: {db} holds only what could be read (--accept-partial)", file=sys.stderr)
+        logger.warning("%s holds only what could be read (--accept-partial)", db)
     return 0
 
 
@@ -138,13 +173,12 @@ def wacz(args: argparse.Namespace) -> int:
         chosen = [p for p in files if run_of_warc(p) in wanted]
         missing = sorted(wanted - {run_of_warc(p) for p in chosen})
         if missing:
-            print(f"error: no WARC file of run(s) {', '.join(missing)} in {folder}",
-                  file=sys.stderr)
+            logger.error("no WARC file of run(s) %s in %s", ", ".join(missing), folder)
             return 1
     else:
         chosen = files
     if not chosen:
-        print(f"error: no WARC files in {folder}", file=sys.stderr)
+        logger.error("no WARC files in %s", folder)
         return 1
     if args.output:
         target = Path(args.output)
@@ -156,10 +190,10 @@ def wacz(args: argparse.Namespace) -> int:
     try:
         package_wacz(chosen, target, title=title, titles=article_titles(args.db))
     except Exception as exc:
-        print(f"error: could not package {len(chosen)} WARC file(s) as {target}: "
-              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        logger.error("could not package %d WARC file(s) as %s: %s: %s", len(chosen), target,
+                     type(exc).__name__, exc)
         return 1
-    print(f"Packaged {len(chosen)} WARC file(s) as {target}")
+    logger.info("Packaged %d WARC file(s) as %s", len(chosen), target)
     return 0
 
 
@@ -181,21 +215,25 @@ def check_site(args: argparse.Namespace) -> int:
         try:
             result = run_check(args.base_url, boards, args.articles, bundle=args.bundle)
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            logger.error("%s", exc)
             return 1
-    for line in result.lines():
+    for line in result.lines():  # the report is the command's output: stdout
         print(line)
     if args.json:
         Path(args.json).write_text(json.dumps(result.report(), ensure_ascii=False, indent=1),
                                    encoding="utf-8")
     if args.bundle and not args.replay:
-        print(f"Bundle (attach it to a bug report): {args.bundle}")
+        logger.info("Bundle (attach it to a bug report): %s", args.bundle)
     return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m newszone_crawler")
+    parser.add_argument("-L", "--loglevel", default="INFO", type=str.upper,
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                        help="least severe messages shown on stderr (default INFO; WARNING: "
+                        "silent on success, no progress bar)")
     commands = parser.add_subparsers(dest="command", required=True)
     exporter = commands.add_parser(
         "export", help="the whole archive as a JSON lines dataset, and as CSV beside it")
@@ -254,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_browse_parser(commands, NEWSZONE_DB, FILES_STORE)
     args = parser.parse_args(argv)
+    setup_logging(args.loglevel)
     return int(args.run(args))
 
 

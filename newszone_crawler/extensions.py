@@ -214,10 +214,14 @@ def judge_run(
 
 
 class RunSummary:
-    """Logs a summary at the end of a run and records its status and exit code in the stats."""
+    """Decides the run's status when the spider closes (recorded in the stats for the archive's
+    ``runs`` row and the exit code) and logs the summary as the very last lines of the run:
+    from ``engine_stopped``, after Scrapy's stats dump, ``Spider closed`` and the manifest."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.boards: list[str] = []
+        self.verdict: RunStatus | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -231,49 +235,65 @@ class RunSummary:
         stats = self.crawler.stats
         assert stats is not None
         values = stats.get_stats()
-        boards = list(getattr(spider, "boards", {}) or {})
+        self.boards = list(getattr(spider, "boards", {}) or {})
         settings = self.crawler.settings
         verdict = judge_run(
             values,
-            boards,
+            self.boards,
             reason,
             settings.getdict("NEWSZONE_HEALTH_THRESHOLDS"),
             settings.getint("NEWSZONE_HEALTH_MIN_RECORDS"),
         )
+        self.verdict = verdict
         stats.set_value("newszone/status", verdict.status)
         stats.set_value("newszone/exit_code", verdict.exit_code)
         stats.set_value("newszone/reasons", list(verdict.reasons))
-        per_board = ", ".join(
-            f"{b} {values.get(f'newszone/board/{b}/articles', 0)}" for b in boards
-        )
-        logger.info(
-            "Run summary: %s articles fetched (%s); %s new, %s changed, %s unchanged, %s gone; "
-            "%s records written; %s listing pages, %s requests; %s dropped, %s failed",
-            values.get("newszone/article/parsed", 0),
-            per_board,
-            values.get("newszone/store/article/new", 0),
-            values.get("newszone/store/article/changed", 0),
-            values.get("newszone/store/article/unchanged", 0),
-            values.get("newszone/store/article/gone", 0),
-            values.get("item_scraped_count", 0),
-            values.get("newszone/listing/pages", 0),
-            values.get("downloader/request_count", 0),
-            values.get("newszone/dropped", 0),
-            values.get("newszone/ledger/failed", 0),
-        )
-        for key, count in sorted(values.items()):
-            if key.startswith("newszone/dropped/"):
-                logger.warning("Dropped %s record(s): %s", count, key.removeprefix("newszone/dropped/"))
-        if not values.get("newszone/listing/layout_error"):
-            soft = drift_counts(values, "listing", exclude=WALK_ELEMENTS)
-            if soft:
-                logger.warning("Listing pages drifted from the template (the walk went on "
-                               "without these): %s", soft)
-        if verdict.status == "ok":
-            notes = f" ({'; '.join(verdict.notes)})" if verdict.notes else ""
-            logger.info("Run status: ok%s", notes)
-        else:
-            logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))
+        # Connected now, so it runs after every engine_stopped handler connected at start
+        # (the manifest's): the summary is the last thing the run logs.
+        self.crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    def engine_stopped(self) -> None:
+        if self.verdict is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        log_summary(stats.get_stats(), self.boards, self.verdict)
+        self.verdict = None
+
+
+def log_summary(values: dict[str, Any], boards: list[str], verdict: RunStatus) -> None:
+    """Log the run summary, the dropped records by reason, and the ``Run status`` line."""
+    per_board = ", ".join(
+        f"{b} {values.get(f'newszone/board/{b}/articles', 0)}" for b in boards
+    )
+    logger.info(
+        "Run summary: %s articles fetched (%s); %s new, %s changed, %s unchanged, %s gone; "
+        "%s records written; %s listing pages, %s requests; %s dropped, %s failed",
+        values.get("newszone/article/parsed", 0),
+        per_board,
+        values.get("newszone/store/article/new", 0),
+        values.get("newszone/store/article/changed", 0),
+        values.get("newszone/store/article/unchanged", 0),
+        values.get("newszone/store/article/gone", 0),
+        values.get("item_scraped_count", 0),
+        values.get("newszone/listing/pages", 0),
+        values.get("downloader/request_count", 0),
+        values.get("newszone/dropped", 0),
+        values.get("newszone/ledger/failed", 0),
+    )
+    for key, count in sorted(values.items()):
+        if key.startswith("newszone/dropped/"):
+            logger.warning("Dropped %s record(s): %s", count, key.removeprefix("newszone/dropped/"))
+    if not values.get("newszone/listing/layout_error"):
+        soft = drift_counts(values, "listing", exclude=WALK_ELEMENTS)
+        if soft:
+            logger.warning("Listing pages drifted from the template (the walk went on "
+                           "without these): %s", soft)
+    if verdict.status == "ok":
+        notes = f" ({'; '.join(verdict.notes)})" if verdict.notes else ""
+        logger.info("Run status: ok%s", notes)
+    else:
+        logger.error("Run status: %s: %s", verdict.status.upper(), "; ".join(verdict.reasons))
 
 
 def output_relative(path: Path, root: Path) -> str:

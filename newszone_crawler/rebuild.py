@@ -291,14 +291,26 @@ def readable_end(path: Path) -> WholeRecords:
     return WholeRecords(-1, size, size)
 
 
-def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
-    """One pass over the WARC files: locate every article capture and hash every download.
+def scan_warcs(
+    paths: Iterable[Path], progress: Callable[[str, int, int], None] | None = None
+) -> WarcIndex:
+    """One pass over the WARC files: locate every article capture and hash every download;
+    ``progress("reading", bytes_done, bytes_total)`` is called as the records go by.
 
     A damaged file (a record cut short, bad gzip data, a broken header, an unreadable file) is
     read up to the damage; what stopped it and the bytes left unread are counted in
     :attr:`WarcIndex.damage` and :attr:`WarcIndex.bytes_unread`, never skipped silently."""
     index = WarcIndex()
-    for path in paths:
+    paths = list(paths)
+    sizes = [_size(path) for path in paths]
+    total, before = sum(sizes), 0
+
+    def report(offset: int) -> None:
+        if progress is not None:
+            progress("reading", before + offset, total)
+
+    for path, size in zip(paths, sizes, strict=True):
+        report(0)
         index.warc_files += 1
         if is_unfinished(path):
             index.unfinished.append(path.name)
@@ -309,7 +321,7 @@ def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
             continue
         end = found.end
         try:
-            _scan_file(path, end, index)
+            _scan_file(path, end, index, report)
         except READ_ERRORS as exc:
             index.damage[path.name] = f"unreadable after byte {index.last_offset}: " \
                                       f"{type(exc).__name__}: {exc}"
@@ -318,6 +330,8 @@ def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
         if found.damaged:
             index.damage[path.name] = found.damage or "damaged"
             index.bytes_unread += found.size - found.end
+        before += size
+    report(0)
     index.articles.sort(key=Capture.order)
     for captures in index.files.values():
         captures.sort(key=lambda c: moment(c.date))
@@ -326,8 +340,19 @@ def scan_warcs(paths: Iterable[Path]) -> WarcIndex:
     return index
 
 
-def _scan_file(path: Path, end: int, index: WarcIndex) -> None:
-    """Index the records of one WARC file that start before byte ``end``."""
+def _size(path: Path) -> int:
+    """A file's size, 0 when it cannot be read (the scan names the error)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _scan_file(
+    path: Path, end: int, index: WarcIndex, report: Callable[[int], None] = lambda _: None
+) -> None:
+    """Index the records of one WARC file that start before byte ``end``; ``report(offset)``
+    is told where each record starts."""
     run: str | None = None
     index.last_offset = 0
     with open(path, "rb") as fh:
@@ -338,6 +363,7 @@ def _scan_file(path: Path, end: int, index: WarcIndex) -> None:
                 break
             index.last_offset = offset
             index.records += 1
+            report(offset)
             if record.rec_type == "warcinfo":
                 found = _IS_PART_OF.search(record.content_stream().read())
                 run = found.group(1).decode("utf-8", "replace") if found else run
@@ -568,18 +594,20 @@ def rebuild(
     files_folder: str = "files",
     required: Iterable[str] = DEFAULT_REQUIRED,
     now: Callable[[], str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> RebuildResult:
     """Rebuild the records of every article page captured in the WARC files (or folders)
     ``paths`` into ``store``: ``batch_size`` records per transaction, a ``runs`` row of mode
     ``rebuild``. ``files_folder`` is the folder name attachment ``path`` values start with
-    (``FILES_STORE``'s last component)."""
+    (``FILES_STORE``'s last component). ``progress(phase, done, total)``, when given, is told
+    how far the ``reading`` of the WARC files (bytes) and the ``parsing`` of pages have gone."""
     clock = now or (lambda: datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
     run_id = run_id or "rebuild-" + datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
     required = tuple(required)
     result = RebuildResult()
     files = warc_files(paths)
     store.start_run(run_id, "rebuild", clock(), [])
-    index = scan_warcs(files)
+    index = scan_warcs(files, progress)
     result.warc_files, result.records = index.warc_files, index.records
     result.damage, result.bytes_unread = dict(index.damage), index.bytes_unread
     result.unfinished = list(index.unfinished)
@@ -602,6 +630,8 @@ def rebuild(
     try:
         for capture in index.articles:
             result.captures += 1
+            if progress is not None:
+                progress("parsing", result.captures, len(index.articles))
             seq = ids_in_url(capture.url)[1] or ""  # canonical, as the crawl stores ids
             at = crawled_at_of(capture.date) if capture.date else clock()
             if capture.status in GONE_STATUSES and not capture.truncated:

@@ -117,7 +117,11 @@ EXTENSIONS = {
     "newszone_crawler.extensions.RunSummary": 500,  # end-of-run summary and exit status
     "newszone_crawler.extensions.RunManifest": 510,  # every file the run wrote, with sha256
     "newszone_crawler.extensions.JsonLinesRepair": 520,  # mend a half line a killed run left
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by the next one
+    "newszone_crawler.progress.CrawlProgress": 0,  # a periodic progress line (pages, articles, time left)
 }
+NEWSZONE_PROGRESS_INTERVAL = 5.0  # seconds between progress lines when the log goes to a terminal (0: none)
+NEWSZONE_PROGRESS_QUIET_INTERVAL = 60.0  # seconds between them otherwise: cron, a log file (0: none)
 DOWNLOADER_MIDDLEWARES = {  # ours, beside Scrapy's own
     "newszone_crawler.middlewares.SafeRequestMiddleware": 60,  # http(s) to the site only
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # replaced by the next one

@@ -129,8 +129,8 @@ def test_rebuild_command_reports_every_article(
     _, proc = rebuilt
     assert proc.returncode == 0, proc.stdout + proc.stderr
     count = len(DemoSite(60).all_ids())
-    assert f"Rebuilt {count} articles ({count} new, 0 changed, 0 unchanged, 0 gone)" in proc.stdout
-    assert "0 layout errors, 0 dropped" in proc.stdout
+    assert f"Rebuilt {count} articles ({count} new, 0 changed, 0 unchanged, 0 gone)" in proc.stderr
+    assert "0 layout errors, 0 dropped" in proc.stderr
 
 
 def test_rebuild_gives_the_records_the_crawl_stored(
@@ -210,7 +210,7 @@ def test_rebuild_of_two_runs_replays_the_version_history(tmp_path: Path) -> None
     proc = _rebuild_cli("--from-warc", str(tmp_path / "warc"), "--db", str(target),
                         "--files-store", str(tmp_path / "files"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "(40 new, 2 changed, 38 unchanged, 0 gone)" in proc.stdout
+    assert "(40 new, 2 changed, 38 unchanged, 0 gone)" in proc.stderr
     assert_same_archive(tmp_path / "newszone.sqlite", target)
     statuses = {r["status"] for r in _rows(target, "SELECT status FROM attachments")}
     assert "cached" in statuses  # files the second run trusted on disk, as the crawl recorded
@@ -301,13 +301,13 @@ def test_rebuild_from_a_cut_warc_names_the_damage_and_exits_2(tmp_path: Path) ->
     proc = _rebuild_cli("--from-warc", str(tmp_path / "warc"), "--db", str(target))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"damaged WARC {warc.name}: gzip member cut short at byte {offsets[6]}" in proc.stderr
-    assert "1 damaged WARC files" in proc.stdout
+    assert "1 damaged WARC files" in proc.stderr
     assert not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rebuilt")]  # no leftovers
     proc = _rebuild_cli("--from-warc", str(tmp_path / "warc"), "--db", str(target),
                         "--accept-partial")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Rebuilt 6 articles (6 new" in proc.stdout
+    assert "Rebuilt 6 articles (6 new" in proc.stderr
     assert f"damaged WARC {warc.name}" in proc.stderr
     assert sorted(r["id"] for r in _rows(target, "SELECT id FROM articles")) == sorted(ids[:6])
     (run,) = _rows(target, "SELECT status, reasons FROM runs")
@@ -328,7 +328,7 @@ def test_rebuild_reads_unfinished_open_files_and_reports_them(tmp_path: Path) ->
     assert proc.returncode == 2 and not target.exists(), proc.stdout + proc.stderr
     assert f"unfinished WARC file (read as far as its records are whole): {unfinished.name}" \
         in proc.stderr
-    assert "1 unfinished (.open)" in proc.stdout and "Rebuilt 9 articles" in proc.stdout
+    assert "1 unfinished (.open)" in proc.stderr and "Rebuilt 9 articles" in proc.stderr
 
 
 @pytest.mark.parametrize("error", [RecursionError("maximum recursion depth exceeded"),

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -148,14 +149,17 @@ def csv_value(value: Any) -> str:
 
 
 def export_jsonl(
-    store: ArchiveStore, path: str | Path, csv_path: str | Path | None = None
+    store: ArchiveStore,
+    path: str | Path,
+    csv_path: str | Path | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> int:
     """Write every archived article to ``path`` as JSON lines (UTF-8, one record a line, keys as
     in :data:`RECORD_FIELDS`) and, with ``csv_path``, the same records as CSV (a header row of
     those keys; lists and objects as JSON text, see :func:`csv_value`); return the count. Each
     file is written beside its path and renamed into place, so a reader never sees half of it;
     the records are read in one transaction, so both files hold one consistent state of the
-    archive."""
+    archive. ``progress`` is called once per record."""
     targets = [Path(path)] + ([Path(csv_path)] if csv_path is not None else [])
     temps: list[str] = []
     count = 0
@@ -179,6 +183,8 @@ def export_jsonl(
                 if table is not None:
                     table.writerow([csv_value(record.get(f.name)) for f in RECORD_FIELDS])
                 count += 1
+                if progress is not None:
+                    progress()
         for tmp_name, target in zip(temps, targets, strict=True):
             os.chmod(tmp_name, 0o666 & ~_umask())  # a published file, not mkstemp's 0600
             os.replace(tmp_name, target)

@@ -570,12 +570,15 @@ def package_wacz(
     with open(pages, "w", encoding="utf-8") as fh:
         for page in [header, *article_pages(warcs, titles)]:
             fh.write(json.dumps(page, ensure_ascii=False) + "\n")
+    said = io.StringIO()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # wacz prints its progress
+        with contextlib.redirect_stdout(said):  # wacz prints its steps: to the log, never stdout
             code = wacz_main(["create", "-o", str(tmp), "--title", title, "--pages", str(pages),
                               "--copy-pages", *map(str, warcs)])
     finally:
         pages.unlink(missing_ok=True)
+    for line in said.getvalue().splitlines():
+        logger.debug("wacz: %s", line)
     if code not in (0, None) or not tmp.exists():
         tmp.unlink(missing_ok=True)
         raise RuntimeError(f"wacz create failed with {code} for {target}")
