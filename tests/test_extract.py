@@ -13,7 +13,6 @@ from hypothesis import given, settings as hsettings, strategies as st
 from itemadapter import ItemAdapter
 
 from newszone_crawler import middlewares
-from newszone_crawler.extract import ExtractionPool, extract
 from newszone_crawler.parsing import encoding
 from newszone_crawler.parsing.errors import PageLayoutError
 from tests.conftest import CrawlResult, run_crawl
@@ -40,6 +39,8 @@ def _dump(record: object) -> str:
 
 
 def test_pool_and_in_process_give_byte_identical_records_on_the_fixtures() -> None:
+    from newszone_crawler.extract import ExtractionPool, extract
+
     pages = _fixture_pages()
     assert len(pages) >= 10
 
@@ -60,6 +61,8 @@ def test_pool_and_in_process_give_byte_identical_records_on_the_fixtures() -> No
 
 
 def test_a_page_layout_error_crosses_the_pool_as_itself() -> None:
+    from newszone_crawler.extract import ExtractionPool
+
     async def run() -> None:
         pool = ExtractionPool(1)
         try:
@@ -90,6 +93,8 @@ def test_a_demo_crawl_gives_the_same_records_with_and_without_the_pool(
         return sorted(port.sub("HOST", json.dumps(r, ensure_ascii=False, sort_keys=True))
                       for r in rows)
 
+    workers = "newszone/extract/workers"
+    assert (pooled.stat(workers), in_process_crawl.stat(workers)) == (2, 0)
     assert len(pooled.records) == 150
     assert comparable(pooled) == comparable(in_process_crawl)
     for key in ("newszone/normalize/byline/parsed", "newszone/normalize/title/truncated",

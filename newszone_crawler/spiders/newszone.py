@@ -243,6 +243,7 @@ class NewsZoneSpider(Spider):
                 "The archive owes %d failed article(s) from earlier runs (%s): their boards are "
                 "walked whole", len(self.state.owed), ", ".join(sorted(self.state.owed)[:10]),
             )
+        stats.set_value("newszone/extract/workers", self.extraction.workers)
         found = [e for e in self.crawler.extensions.middlewares if isinstance(e, RunLedger)]
         if found:
             self.ledger = found[0]
