@@ -202,3 +202,36 @@ def test_the_record_step_counts_locally_and_writes_at_the_close() -> None:
         "newszone/deduplicate/id/unique": 1,
         "newszone/deduplicate/id/duplicate": 1,
     }
+
+
+def test_rebuild_gives_the_same_archive_with_every_core_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite_utils
+
+    from newszone_crawler import rebuild as rebuild_module
+    from newszone_crawler.exporters.sqlite_store import ArchiveStore
+    from tests.test_rebuild import _twelve_articles
+
+    _twelve_articles(tmp_path / "warc")
+    monkeypatch.setattr(rebuild_module, "WINDOW", 2)  # 12 pages: several windows, the pool starts
+    started = []
+
+    class Pool(rebuild_module.ProcessPoolExecutor):  # type: ignore[misc]
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            started.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(rebuild_module, "ProcessPoolExecutor", Pool)
+    tables = {}
+    for workers in (0, 2):
+        store = ArchiveStore(sqlite_utils.Database(memory=True))
+        result = rebuild_module.rebuild([tmp_path / "warc"], store, workers=workers,
+                                        now=lambda: "2026-01-01T00:00:00Z")
+        assert (result.articles, result.status) == (12, "ok")
+        tables[workers] = [
+            json.dumps(row, ensure_ascii=False, sort_keys=True)
+            for row in store.db.query("SELECT * FROM articles ORDER BY id")
+        ]
+    assert started == [(2,)]  # in worker processes once, in this process once
+    assert tables[2] == tables[0] and len(tables[0]) == 12
