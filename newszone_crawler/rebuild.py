@@ -2,11 +2,11 @@
 
 A parser fix should never need a new crawl: every article page a run fetched sits in its WARC
 files exactly as it came over the wire (``middlewares.WarcCaptureMiddleware``).
-:func:`rebuild` reads them back and runs each article page through the same pure functions the
-crawl uses - decode, ``parsing.parse_article``, ``parsing.record.raw_article``,
-``normalize.record.normalize_article``, the required-fields check - and stores the records
-through :class:`~newszone_crawler.exporters.sqlite_store.ArchiveStore`, in batches (one
-transaction each). ``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``
+:func:`rebuild` reads them back and runs each article page through the crawl's own
+extraction, ``extract.extract`` (decode, parse, raw values, normalize; in one worker process
+per core), and the crawl's required-fields check (``normalize.record.missing_fields``), and
+stores the records through :class:`~newszone_crawler.exporters.sqlite_store.ArchiveStore`, in
+batches (one transaction each). ``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``
 is its command line.
 
 What comes from where:
