@@ -121,7 +121,7 @@ DOWNLOADER_MIDDLEWARES = {  # ours, beside Scrapy's own
 DOWNLOAD_FAIL_ON_DATALOSS = False  # let a cut response reach the WARC (marked truncated), then retry it
 
 # --- Engine -------------------------------------------------------------------------------------
-CONCURRENT_ITEMS = 10  # items of one response in the pipelines at once (an article page yields one; bench: faster than 100)
+CONCURRENT_ITEMS = 10  # items of one response in the pipelines at once, as in the fastest bare run (issue 13; Scrapy: 100)
 NEWSZONE_EXTRACT_WORKERS = None  # processes that extract article pages (None: cores - 1, at least 1; 0: in the crawl's own thread)
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # Scrapy's default
 LOG_LEVEL = "INFO"  # DEBUG lists every request; INFO keeps scheduled runs' logs readable
