@@ -3,8 +3,10 @@ against ``trafilatura.extract``, on the same demo article pages.
 
     python bench/extraction.py [--articles 2000] [--sample 600] [--repeat 3] [--profile FILE]
 
-Pages come from the demo site's catalogue in-process (``DemoSite.handle``, no server), decoded
-as the crawl decodes them. Two sets:
+Pages come from the demo site's catalogue in-process (``DemoSite.handle``, no server), as the
+bytes and ``Content-Type`` the crawl receives: the extraction measured is the crawl's own
+``newszone_crawler.extract.extract`` (decode, parse, normalize), and the bare parses get the
+same bytes. Two sets:
 
 * ``served``: the demo pages as the demo site serves them (about 4.3 KB: the board's markup,
   little site chrome);
@@ -38,13 +40,11 @@ if str(ROOT) not in sys.path:
 
 import lxml.html  # noqa: E402
 from parsel import Selector  # noqa: E402
-from w3lib.url import url_query_parameter  # noqa: E402
 
 from newszone_crawler.demo_site import DemoSite  # noqa: E402
-from newszone_crawler.normalize.record import normalize_article  # noqa: E402
+from newszone_crawler.extract import extract as extract_page  # noqa: E402
 from newszone_crawler.parsing import parse_article  # noqa: E402
-from newszone_crawler.parsing.record import raw_article  # noqa: E402
-from newszone_crawler.rebuild import decode_html  # noqa: E402
+from newszone_crawler.parsing.encoding import decode_page  # noqa: E402
 
 CRAWLED_AT = "2026-01-01T00:00:00Z"
 
@@ -82,11 +82,11 @@ def site_chrome(target_bytes: int = 25_000) -> tuple[str, str]:
     return "".join(header), "".join(footer)
 
 
-def pad(html: str, chrome: tuple[str, str]) -> str:
-    """The page with site chrome before ``div#contents`` and before ``</body>``."""
-    header, footer = chrome
-    html = html.replace('<div id="contents">', header + '<div id="contents">', 1)
-    return html.replace("</body>", footer + "</body>", 1)
+def pad(page: bytes, chrome: tuple[str, str]) -> bytes:
+    """The page with site chrome (ASCII) before ``div#contents`` and before ``</body>``."""
+    header, footer = (part.encode("ascii") for part in chrome)
+    page = page.replace(b'<div id="contents">', header + b'<div id="contents">', 1)
+    return page.replace(b"</body>", footer + b"</body>", 1)
 
 
 def demo_pages(articles: int, sample: int) -> list[tuple[str, bytes, str | None]]:
@@ -104,58 +104,55 @@ def demo_pages(articles: int, sample: int) -> list[tuple[str, bytes, str | None]
     return pages
 
 
-def extract(text: str, url: str) -> Any:
-    """What the crawl does with an article page: parse, place the raw fields, normalize."""
-    fields = parse_article(text, url)
-    item = raw_article(
-        fields,
-        board_seq=url_query_parameter(url, "boardSeq") or "",
-        board_id=url_query_parameter(url, "boardId") or "",
-        url=url,
-        fetched_url=url,
-        crawled_at=CRAWLED_AT,
-    )
-    normalize_article(item)
-    return item
+Page = tuple[bytes, "str | None"]
+"""An article page as the crawl receives it: its bytes and its ``Content-Type``."""
 
 
-def _time(fn: Callable[[str, str], Any], pages: list[tuple[str, str]], repeat: int) -> float:
+def extract(page: Page, url: str) -> Any:
+    """What the crawl does with an article page: the one extraction path."""
+    body, content_type = page
+    return extract_page(body, content_type, url, crawled_at=CRAWLED_AT).record
+
+
+def _time(fn: Callable[[Any, str], Any], pages: list[tuple[str, Any]], repeat: int) -> float:
     """Best CPU seconds per page over ``repeat`` passes (process CPU time, so other work on
     the machine changes the figure little; everything here is single-threaded CPU work)."""
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
         started = time.process_time()
-        for url, text in pages:
-            fn(text, url)
+        for url, page in pages:
+            fn(page, url)
         best = min(best, time.process_time() - started)
     return best / len(pages)
 
 
 def measure(articles: int, sample: int, repeat: int, with_trafilatura: bool = True) -> dict[str, Any]:
     raw = demo_pages(articles, sample)
-    served = [(url, decode_html(body, ct)) for url, body, ct in raw]
+    served: list[tuple[str, Page]] = [(url, (body, ct)) for url, body, ct in raw]
     chrome = site_chrome()
-    padded = [(url, pad(text, chrome)) for url, text in served]
-    for (url, text), (_, big) in zip(served, padded, strict=True):  # chrome changes nothing
-        assert vars(extract(text, url)) == vars(extract(big, url)), url
+    padded = [(url, (pad(body, chrome), ct)) for url, (body, ct) in served]
+    for (url, page), (_, big) in zip(served, padded, strict=True):  # chrome changes nothing
+        assert vars(extract(page, url)) == vars(extract(big, url)), url
     try:
         import trafilatura
     except ImportError:  # the bench extra is not installed
         trafilatura = None
-    methods: dict[str, Callable[[str, str], Any]] = {
-        "lxml.html.fromstring": lambda text, url: lxml.html.fromstring(text),
-        "parsel Selector": lambda text, url: Selector(text=text).root,
-        "parse_article": lambda text, url: parse_article(text, url),
+    def text(page: Page) -> str:
+        return decode_page(*page).text
+
+    methods: dict[str, Callable[[Page, str], Any]] = {
+        "lxml.html.fromstring": lambda page, url: lxml.html.fromstring(page[0]),
+        "parsel Selector": lambda page, url: Selector(body=page[0]).root,
+        "parse_article": lambda page, url: parse_article(text(page), url),
         "extraction (parse + normalize)": extract,
     }
     if trafilatura is not None and with_trafilatura:
-        methods["trafilatura.extract"] = lambda text, url: trafilatura.extract(text, url=url)
+        methods["trafilatura.extract"] = lambda page, url: trafilatura.extract(page[0], url=url)
     out: dict[str, Any] = {"pages": len(raw), "repeat": repeat, "sets": {}}
-    decode = [(url, (body, ct)) for url, body, ct in raw]
-    decode_s = _time(lambda pair, url: decode_html(*pair), decode, repeat)  # type: ignore[arg-type]
+    decode_s = _time(lambda page, url: text(page), served, repeat)
     for name, pages in (("served", served), ("padded", padded)):
-        sizes = [len(text.encode("utf-8")) for _, text in pages]
+        sizes = [len(page[0]) for _, page in pages]
         result = {"mean_kb": sum(sizes) / len(sizes) / 1024, "ms_per_page": {}}
         for method, fn in methods.items():
             result["ms_per_page"][method] = _time(fn, pages, repeat) * 1000
@@ -174,11 +171,11 @@ def profile(articles: int, sample: int, target: Path, top: int = 25) -> str:
     """cProfile of the extraction over the padded pages; returns the top functions."""
     raw = demo_pages(articles, sample)
     chrome = site_chrome()
-    pages = [(url, pad(decode_html(body, ct), chrome)) for url, body, ct in raw]
+    pages = [(url, (pad(body, chrome), ct)) for url, body, ct in raw]
     profiler = cProfile.Profile()
     profiler.enable()
-    for url, text in pages:
-        extract(text, url)
+    for url, page in pages:
+        extract(page, url)
     profiler.disable()
     profiler.dump_stats(target)
     import io

@@ -82,7 +82,7 @@ def bench_clean_line(lines: list[str], repeat: int = 5) -> dict[str, Any]:
 def bench_store(pages: list[tuple[str, bytes, str | None]]) -> dict[str, Any]:
     from itemadapter import ItemAdapter
 
-    records = [ItemAdapter(extract(decode_html(b, ct), url)).asdict() for url, b, ct in pages]
+    records = [ItemAdapter(extract((b, ct), url)).asdict() for url, b, ct in pages]
     with tempfile.TemporaryDirectory() as tmp:
         store = ArchiveStore.open(Path(tmp) / "a.sqlite")
         started = time.process_time()

@@ -101,6 +101,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.datatypes import SequenceExclude
 from w3lib.url import canonicalize_url
 
+from .hosts import bare_host
 from .items import Article
 from .local_faults import local_fault, note_local_fault
 
@@ -181,7 +182,7 @@ def file_key(url: str) -> str:
     True
     """
     parts = urlsplit(canonicalize_url(url))
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    host = bare_host(parts.hostname)
     return f"{host}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
 

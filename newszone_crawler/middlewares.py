@@ -56,8 +56,9 @@ from .exporters.warc import (
     index_cdxj,
     package_wacz,
 )
+from .hosts import bare_host
 from .local_faults import local_fault, note_local_fault
-from .parsing.encoding import decode_page
+from .parsing.encoding import page_charset
 from .runlock import run_blocked
 from .signals import output_written
 
@@ -338,10 +339,6 @@ def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
-def _bare(host: str) -> str:
-    return host.lower().removeprefix("www.")
-
-
 def is_public(address: str) -> bool:
     """Whether an IP address is a public one (not loopback, private, link-local, reserved...).
 
@@ -397,7 +394,7 @@ class SafeRequestMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.allowed_hosts = {_bare(h) for h in crawler.settings.getlist("NEWSZONE_ALLOWED_HOSTS")}
+        self.allowed_hosts = {bare_host(h) for h in crawler.settings.getlist("NEWSZONE_ALLOWED_HOSTS")}
         self.proxy = proxy_url(crawler.settings.get("NEWSZONE_PROXY"))
 
     @classmethod
@@ -426,12 +423,12 @@ class SafeRequestMiddleware:
             self._refuse(request, "port")
         site = urlsplit(getattr(self.crawler.spider, "base_url", "") or "")
         site_host = (site.hostname or "").lower()
-        if site_host and _bare(host) == _bare(site_host):
+        if site_host and bare_host(host) == bare_host(site_host):
             site_ports = {site.port} if site.port else {80, 443}
             if port in site_ports:
                 return None
             self._refuse(request, "port")
-        if _bare(host) not in self.allowed_hosts:
+        if bare_host(host) not in self.allowed_hosts:
             self._refuse(request, "host")
         try:
             address = await maybe_deferred_to_future(
@@ -461,10 +458,10 @@ class CharsetGuardMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse):
             return response
-        page = decode_page(response.body, response.headers.get("Content-Type"))
-        if not page.refused:
+        encoding, refused = page_charset(response.body, response.headers.get("Content-Type"))
+        if not refused:
             return response
         self.crawler.stats.inc_value("newszone/encoding/refused")
         logger.warning("Refused charset %s of %s; reading it as %s",
-                       ", ".join(repr(label) for label in page.refused), response.url, page.encoding)
-        return response.replace(encoding=page.encoding)
+                       ", ".join(repr(label) for label in refused), response.url, encoding)
+        return response.replace(encoding=encoding)

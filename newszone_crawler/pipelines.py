@@ -1,10 +1,11 @@
 """Item pipelines, thin and ordered in ``ITEM_PIPELINES`` with gaps:
 
-* 100 :class:`NormalizePipeline` -- raw values -> clean values (``normalize/``), outcomes
-  counted under ``newszone/normalize/<field>/<outcome>``;
-* 200 :class:`ValidatePipeline` -- a record missing a required field is dropped with its
-  reason, counted under ``newszone/dropped/<reason>`` and named in the run summary;
-* 300 :class:`DeduplicatePipeline` -- one record per article id within a run;
+* 100 :class:`RecordPipeline` -- the record comes normalized from the spider's extraction
+  (``extract.extract``; each field's outcome counted under
+  ``newszone/normalize/<field>/<outcome>``); in one step: its key fields counted for the
+  extraction health, a record missing a required field dropped with its reason (counted under
+  ``newszone/dropped/<reason>`` and named in the run summary), one record per article id
+  within a run;
 * 400 :class:`StorePipeline` -- the cumulative SQLite archive (``exporters/sqlite_store.py``):
   batched writes, ``new``/``changed``/``unchanged`` outcomes, ``gone_at`` for vanished
   articles, failures, the ``runs`` row; a record goes on to the feeds only once its batch is
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,8 +43,8 @@ from .exporters.sqlite_store import (
 )
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
-from .normalize.record import normalize_article
 from .local_faults import note_local_fault, sqlite_local_fault
+from .normalize.record import missing_fields
 from .runlock import USAGE_ERROR_STAT, LockFileError, RunLock
 from .signals import articles_failed
 
@@ -65,23 +67,6 @@ class _Pipeline:
         self.stats.inc_value(f"newszone/{self.name}/{field}/{outcome}")
 
 
-class NormalizePipeline(_Pipeline):
-    """Clean an ``Article``'s raw values in place and count each field's outcome."""
-
-    name = "normalize"
-
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
-        for field, outcome in normalize_article(item).items():
-            self.count(field, outcome)
-        board = item.board or "unknown"
-        self.stats.inc_value(f"newszone/health/{board}/records")
-        for field in present_fields(item):
-            self.stats.inc_value(f"newszone/health/{board}/{field}")
-        return item
-
-
 HEALTH_FIELDS = ("title", "published", "body", "authors", "copyright")
 
 
@@ -101,66 +86,53 @@ def present_fields(item: Article) -> list[str]:
     return [field for field in HEALTH_FIELDS if present[field]]
 
 
-def missing_fields(item: Any, required: list[str]) -> list[str]:
-    """The required fields that an item lacks (None, empty string or empty list).
+class RecordPipeline(_Pipeline):
+    """One step per record, which the spider's extraction (``extract.extract``) delivers
+    normalized: count its key fields for the extraction health
+    (``newszone/health/<board>/<field>``), drop it when it lacks a required field (counted
+    under ``newszone/validate/<field>/missing`` and ``newszone/dropped/<reason>``), and let one
+    record per article id through (``newszone/deduplicate/id/unique|duplicate``).
 
-    A photo post (Photo News) may have no text beyond its caption: its photos stand in for
-    the body, so ``body`` is only missing when there is no image either.
-
-    >>> missing_fields(Article(id="O_1", title=""), ["id", "title", "body"])
-    ['title', 'body']
-    >>> missing_fields(Article(id="O_1", title="T", images=[{"url": "u"}]), ["id", "title", "body"])
-    []
+    The counts are kept here and added to the stats when the spider closes (before the run
+    summary reads them): one dictionary update per record instead of a stats call per field.
     """
-    adapter = ItemAdapter(item)
-    missing = [name for name in required if adapter.get(name) in (None, "", [])]
-    if "body" in missing and adapter.get("images"):
-        missing.remove("body")
-    return missing
 
-
-class ValidatePipeline(_Pipeline):
-    """Drop a record that lacks a required field, counting the reason."""
-
-    name = "validate"
+    name = "record"
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.required = crawler.settings.getlist("NEWSZONE_REQUIRED_FIELDS")
+        self.seen: set[str] = set()
+        self.counts: Counter[str] = Counter()
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
+        counts = self.counts
+        board = item.board or "unknown"
+        counts[f"newszone/health/{board}/records"] += 1
+        for field in present_fields(item):
+            counts[f"newszone/health/{board}/{field}"] += 1
         missing = missing_fields(item, self.required)
         if missing:
             for name in missing:
-                self.count(name, "missing")
+                counts[f"newszone/validate/{name}/missing"] += 1
             reason = "missing " + ", ".join(missing)
-            self.stats.inc_value("newszone/dropped")
-            self.stats.inc_value(f"newszone/dropped/{reason}")
+            counts["newszone/dropped"] += 1
+            counts[f"newszone/dropped/{reason}"] += 1
             raise Rejected(f"dropped: {reason}")
-        return item
-
-
-class DeduplicatePipeline(_Pipeline):
-    """Let one record per article id through within a run."""
-
-    name = "deduplicate"
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.seen: set[str] = set()
-
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, Article):
-            return item
-        key = ItemAdapter(item).get("id")
+        key = item.id
         if key in self.seen:
-            self.count("id", "duplicate")
+            counts["newszone/deduplicate/id/duplicate"] += 1
             raise Settled(f"duplicate record for {key}")
         self.seen.add(key)
-        self.count("id", "unique")
+        counts["newszone/deduplicate/id/unique"] += 1
         return item
+
+    def close_spider(self) -> None:
+        for key, value in self.counts.items():
+            self.stats.inc_value(key, value)
+        self.counts.clear()
 
 
 def utc_now() -> str:

@@ -2,11 +2,11 @@
 
 A parser fix should never need a new crawl: every article page a run fetched sits in its WARC
 files exactly as it came over the wire (``middlewares.WarcCaptureMiddleware``).
-:func:`rebuild` reads them back and runs each article page through the same pure functions the
-crawl uses - decode, ``parsing.parse_article``, ``parsing.record.raw_article``,
-``normalize.record.normalize_article``, the required-fields check - and stores the records
-through :class:`~newszone_crawler.exporters.sqlite_store.ArchiveStore`, in batches (one
-transaction each). ``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``
+:func:`rebuild` reads them back and runs each article page through the crawl's own
+extraction, ``extract.extract`` (decode, parse, raw values, normalize; in one worker process
+per core), and the crawl's required-fields check (``normalize.record.missing_fields``), and
+stores the records through :class:`~newszone_crawler.exporters.sqlite_store.ArchiveStore`, in
+batches (one transaction each). ``python -m newszone_crawler rebuild --from-warc output/warc --db NEW.sqlite``
 is its command line.
 
 What comes from where:
@@ -47,11 +47,13 @@ boards' whole listings once (fetching only what the archive lacks) before it tru
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +67,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from .exporters.sqlite_store import FEED_KEYS, ArchiveStore
 from .exporters.warc import OPEN_SUFFIX, WholeRecords, whole_records
+from .extract import Extraction, extract
 from .files import (
     _downloadable,
     file_key,
@@ -74,13 +77,13 @@ from .files import (
     server_filename,
 )
 from .items import Article
-from .normalize.record import normalize_article
-from .parsing import PageLayoutError, parse_article
-from .parsing.record import raw_article
-from .parsing.urls import canonical_article_url, site_root
-
+from .normalize.record import missing_fields
+from .parsing import PageLayoutError
 from .parsing.encoding import decode_page
 from .parsing.ids import ids_in_url
+from .pipelines import utc_now
+from .settings import NEWSZONE_REQUIRED_FIELDS
+from .spiders.newszone import GONE_STATUSES
 
 __all__ = [
     "Capture",
@@ -96,8 +99,9 @@ __all__ = [
     "warc_files",
 ]
 
-GONE_STATUSES = (404, 410)
-DEFAULT_REQUIRED = ("id", "url", "title", "published", "body")
+DEFAULT_REQUIRED = tuple(NEWSZONE_REQUIRED_FIELDS)
+WINDOW = 64
+"""Article pages read ahead and extracted together (per worker) by the rebuild's pool."""
 MAX_REDIRECTS = 5
 _HASH_BLOCK = 1 << 16
 _IS_PART_OF = re.compile(rb"^isPartOf:\s*(.+?)\s*$", re.MULTILINE)
@@ -450,27 +454,25 @@ def article_from_page(
     crawled_at: str,
     base_url: str | None = None,
 ) -> Article:
-    """An article page's bytes -> a normalized :class:`Article`, as the crawl makes it
-    (``PageLayoutError`` when the page is not an article)."""
-    fields = parse_article(decode_html(body, content_type), fetched_url)
-    item = raw_article(
-        fields,
-        board_seq=ids_in_url(fetched_url)[1] or "",
-        board_id=ids_in_url(fetched_url)[0] or "",
-        url=canonical_article_url(fetched_url, base_url or site_root(fetched_url)),
-        fetched_url=fetched_url,
-        crawled_at=crawled_at,
-    )
-    normalize_article(item)
-    return item
+    """An article page's bytes -> a normalized :class:`Article`: the crawl's own
+    :func:`~newszone_crawler.extract.extract` (``PageLayoutError`` when the page is not an
+    article)."""
+    return extract(body, content_type, fetched_url, crawled_at=crawled_at, base_url=base_url).record
 
 
-def _missing(record: dict[str, Any], required: Iterable[str]) -> list[str]:
-    """Required fields the record lacks (photos stand in for a body, as in the crawl)."""
-    missing = [name for name in required if record.get(name) in (None, "", [])]
-    if "body" in missing and record.get("images"):
-        missing.remove("body")
-    return missing
+def _extract_or_error(
+    job: tuple[bytes, str | None, str, str, str | None],
+) -> Extraction | PageLayoutError | tuple[str, str]:
+    """:func:`extract` for the pool: what a page raises comes back as a value (a
+    ``PageLayoutError``, or ``(type name, message)`` for anything else, which may not pickle),
+    so one page's failure is that page's alone."""
+    body, content_type, url, crawled_at, base_url = job
+    try:
+        return extract(body, content_type, url, crawled_at=crawled_at, base_url=base_url)
+    except PageLayoutError as exc:
+        return exc
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
 
 
 def _download_fields(
@@ -594,14 +596,21 @@ def rebuild(
     files_folder: str = "files",
     required: Iterable[str] = DEFAULT_REQUIRED,
     now: Callable[[], str] | None = None,
+    workers: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RebuildResult:
     """Rebuild the records of every article page captured in the WARC files (or folders)
     ``paths`` into ``store``: ``batch_size`` records per transaction, a ``runs`` row of mode
     ``rebuild``. ``files_folder`` is the folder name attachment ``path`` values start with
-    (``FILES_STORE``'s last component). ``progress(phase, done, total)``, when given, is told
-    how far the ``reading`` of the WARC files (bytes) and the ``parsing`` of pages have gone."""
-    clock = now or (lambda: datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    (``FILES_STORE``'s last component).
+
+    Pages are extracted by ``workers`` processes (default: one per core; 0 or 1: in this
+    process), :data:`WINDOW` pages per worker at a time, while this process reads the WARC
+    files and stores the records in capture order; a rebuild with fewer pages than one
+    window never starts the processes. The records are the same either way.
+    ``progress(phase, done, total)``, when given, is told how far the ``reading`` of the WARC
+    files (bytes) and the ``parsing`` of pages have gone."""
+    clock = now or utc_now
     run_id = run_id or "rebuild-" + datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
     required = tuple(required)
     result = RebuildResult()
@@ -627,6 +636,73 @@ def rebuild(
         batch.clear()
 
     handles: dict[Path, BinaryIO] = {}  # the WARC files, each opened once
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    window = WINDOW * max(1, workers)
+    pool: ProcessPoolExecutor | None = None
+    pending: list[tuple[Capture, str]] = []  # article pages to extract, in capture order
+
+    def store_page(capture: Capture, at: str, done: Any) -> None:
+        """What became of one page's extraction: a record for the batch, or its failure."""
+        if isinstance(done, PageLayoutError):
+            result.layout_errors += 1
+            result.reasons.append(f"layout: {done}")
+            return
+        if isinstance(done, tuple):  # anything else one page does is that page's error
+            result.errors += 1
+            result.reasons.append(
+                f"error: {capture.url} ({capture.warc_file} at {capture.offset}): "
+                f"{done[0]}: {done[1][:200]}"
+            )
+            return
+        item = done.record
+        item.warc_file = capture.warc_file
+        item.warc_record_id = capture.record_id
+        item.warc_offset = capture.offset
+        for attachment in item.attachments:
+            fields = _download_fields(attachment["url"], attachment.get("name"), capture, index,
+                                      files_folder)
+            if fields:
+                attachment.update(fields)  # type: ignore[typeddict-item]
+        for image in item.images:
+            found = _image_fields(image["url"], capture, index) if _downloadable(image["url"]) else None
+            if found:
+                image.update(found)  # type: ignore[typeddict-item]
+        record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
+        missing = missing_fields(record, required)
+        if missing:
+            result.dropped += 1
+            result.reasons.append(f"{capture.url}: missing {', '.join(missing)}")
+            return
+        result.articles += 1
+        batch.append((record, at))
+        if len(batch) >= batch_size:
+            flush()
+
+    def extract_pending() -> None:
+        """Extract the pending pages (in the pool once a whole window waits), then store
+        what became of each, in capture order."""
+        nonlocal pool
+        jobs: list[tuple[bytes, str | None, str, str, str | None]] = []
+        read: list[Any] = []  # per pending page: its job's index, or why it could not be read
+        for capture, at in pending:
+            try:
+                body = read_page(capture, handles)
+            except Exception as exc:
+                read.append((type(exc).__name__, str(exc)))
+                continue
+            read.append(len(jobs))
+            jobs.append((body, capture.content_type, capture.url, at, base_url))
+        if workers > 1 and len(pending) >= window and pool is None:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        if pool is not None:
+            chunk = max(1, len(jobs) // (workers * 4))
+            done = list(pool.map(_extract_or_error, jobs, chunksize=chunk))
+        else:
+            done = [_extract_or_error(job) for job in jobs]
+        for (capture, at), found in zip(pending, read, strict=True):
+            store_page(capture, at, done[found] if isinstance(found, int) else found)
+        pending.clear()
+
     try:
         for capture in index.articles:
             result.captures += 1
@@ -635,6 +711,7 @@ def rebuild(
             seq = ids_in_url(capture.url)[1] or ""  # canonical, as the crawl stores ids
             at = crawled_at_of(capture.date) if capture.date else clock()
             if capture.status in GONE_STATUSES and not capture.truncated:
+                extract_pending()
                 flush()
                 if store.mark_gone(seq, at):
                     result.gone += 1
@@ -646,44 +723,13 @@ def rebuild(
                 result.duplicates += 1
                 continue
             seen.add((capture.run, seq))
-            try:
-                item = article_from_page(
-                    read_page(capture, handles), capture.content_type, capture.url, at, base_url
-                )
-            except PageLayoutError as exc:
-                result.layout_errors += 1
-                result.reasons.append(f"layout: {exc}")
-                continue
-            except Exception as exc:  # anything else one page does is that page's error
-                result.errors += 1
-                result.reasons.append(
-                    f"error: {capture.url} ({capture.warc_file} at {capture.offset}): "
-                    f"{type(exc).__name__}: {str(exc)[:200]}"
-                )
-                continue
-            item.warc_file = capture.warc_file
-            item.warc_record_id = capture.record_id
-            item.warc_offset = capture.offset
-            for attachment in item.attachments:
-                fields = _download_fields(attachment["url"], attachment.get("name"), capture, index,
-                                          files_folder)
-                if fields:
-                    attachment.update(fields)  # type: ignore[typeddict-item]
-            for image in item.images:
-                found = _image_fields(image["url"], capture, index) if _downloadable(image["url"]) else None
-                if found:
-                    image.update(found)  # type: ignore[typeddict-item]
-            record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
-            missing = _missing(record, required)
-            if missing:
-                result.dropped += 1
-                result.reasons.append(f"{capture.url}: missing {', '.join(missing)}")
-                continue
-            result.articles += 1
-            batch.append((record, at))
-            if len(batch) >= batch_size:
-                flush()
+            pending.append((capture, at))
+            if len(pending) >= window:
+                extract_pending()
+        extract_pending()
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         for fh in handles.values():
             fh.close()
     flush()

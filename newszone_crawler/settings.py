@@ -90,9 +90,7 @@ FEED_STORE_EMPTY = True  # an -o/-O feed is written even when empty (never left 
 
 # --- Item pipelines (ordered with gaps; see README "Pipelines") ---------------------------------
 ITEM_PIPELINES = {
-    "newszone_crawler.pipelines.NormalizePipeline": 100,
-    "newszone_crawler.pipelines.ValidatePipeline": 200,
-    "newszone_crawler.pipelines.DeduplicatePipeline": 300,
+    "newszone_crawler.pipelines.RecordPipeline": 100,  # health counts, required fields, one record per id
     "newszone_crawler.files.AttachmentFilesPipeline": 350,
     "newszone_crawler.files.PhotoCapturePipeline": 360,
     "newszone_crawler.pipelines.StorePipeline": 400,
@@ -133,5 +131,7 @@ DOWNLOADER_MIDDLEWARES = {  # ours, beside Scrapy's own
 DOWNLOAD_FAIL_ON_DATALOSS = False  # let a cut response reach the WARC (marked truncated), then retry it
 
 # --- Engine -------------------------------------------------------------------------------------
+CONCURRENT_ITEMS = 10  # items of one response in the pipelines at once, as in the fastest bare run (issue 13; Scrapy: 100)
+NEWSZONE_EXTRACT_WORKERS = None  # processes that extract article pages (None: cores - 1, at least 1; 0: in the crawl's own thread)
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # Scrapy's default
 LOG_LEVEL = "INFO"  # DEBUG lists every request; INFO keeps scheduled runs' logs readable

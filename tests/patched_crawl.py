@@ -2,11 +2,12 @@
 ledger: ``python tests/patched_crawl.py PATCH:ID crawl newszone ...``.
 
 PATCH is one of ``parse_raises`` (the article parser raises for article ID),
-``normalize_raises`` (the normalize pipeline raises for ID) and ``lose_request`` (the request
+``pipeline_raises`` (the record pipeline raises for ID) and ``lose_request`` (the request
 for ID is made, then never handed to Scrapy: lost on the way). The crawler must turn each into
 a recorded failure with a non-zero exit; nothing here is imported by the package. The faults of
 the machine in ``LOCAL_FAULTS`` (a full or read-only disk, a lock file the run may not open)
-take no ID.
+take no ID. The planted fault lives in this process only, so the crawl extracts pages here
+(``NEWSZONE_EXTRACT_WORKERS=0``), not in worker processes.
 """
 
 from __future__ import annotations
@@ -19,27 +20,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 def plant(patch: str) -> None:
     kind, _, target = patch.partition(":")
-    from newszone_crawler import pipelines
+    from newszone_crawler import extract, pipelines
     from newszone_crawler.spiders import newszone
 
     if kind == "parse_raises":
-        original = newszone.parse_article
+        original = extract.parse_article
 
         def parse_article(html, url):  # type: ignore[no-untyped-def]
             if f"boardSeq={target}" in url:
                 raise RuntimeError(f"planted parser fault for {target}")
             return original(html, url)
 
-        newszone.parse_article = parse_article
-    elif kind == "normalize_raises":
-        original_normalize = pipelines.normalize_article
+        extract.parse_article = parse_article
+    elif kind == "pipeline_raises":
+        original_step = pipelines.RecordPipeline.process_item
 
-        def normalize_article(item):  # type: ignore[no-untyped-def]
-            if item.id == target:
-                raise KeyError(f"planted normalizer fault for {target}")
-            return original_normalize(item)
+        def process_item(self, item):  # type: ignore[no-untyped-def]
+            if getattr(item, "id", None) == target:
+                raise KeyError(f"planted pipeline fault for {target}")
+            return original_step(self, item)
 
-        pipelines.normalize_article = normalize_article
+        pipelines.RecordPipeline.process_item = process_item
     elif kind == "lose_request":
         original_request = newszone.NewsZoneSpider._article_request
 
@@ -154,4 +155,4 @@ if __name__ == "__main__":
     plant(sys.argv[1])
     from scrapy.cmdline import execute
 
-    execute(["scrapy", *sys.argv[2:]])
+    execute(["scrapy", *sys.argv[2:], "-s", "NEWSZONE_EXTRACT_WORKERS=0"])

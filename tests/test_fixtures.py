@@ -12,12 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-from w3lib.url import url_query_parameter
-
+from newszone_crawler.extract import extract
 from newszone_crawler.items import Article
-from newszone_crawler.normalize.record import normalize_article
-from newszone_crawler.parsing import canonical_article_url, parse_article, parse_listing
-from newszone_crawler.parsing.record import raw_article
+from newszone_crawler.parsing import parse_listing
+from newszone_crawler.parsing.encoding import decode_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.json").exists())
@@ -28,26 +26,20 @@ UNCOMPARED = {"crawled_at", "fetched_url", "content_hash", "copyright_raw", "fil
               "outcome"}  # the run's mark, set by the archive: no page says it
 
 
-def load(case: str) -> tuple[str, str, dict]:
+def load(case: str) -> tuple[bytes, str, str, dict]:
+    """``(page bytes, Content-Type it was served with, URL, expected)`` of a case."""
     folder = FIXTURES / case
     page = (folder / "page.html").read_bytes()
     encoding = (folder / "encoding.txt").read_text().strip() if (folder / "encoding.txt").exists() else "utf-8"
     url = (folder / "url.txt").read_text().strip()
-    return page.decode(encoding), url, json.loads((folder / "expected.json").read_text("utf-8"))
+    content_type = f"text/html; charset={encoding}"
+    return page, content_type, url, json.loads((folder / "expected.json").read_text("utf-8"))
 
 
-def record_from_page(html: str, url: str) -> Article:
-    """What the crawl makes of a saved article page (parse -> raw record -> normalize)."""
-    item = raw_article(
-        parse_article(html, url),
-        board_seq=url_query_parameter(url, "boardSeq"),
-        board_id=url_query_parameter(url, "boardId"),
-        url=canonical_article_url(url, BASE_URL),
-        fetched_url=url,
-        crawled_at="2026-01-01T00:00:00Z",
-    )
-    normalize_article(item)
-    return item
+def record_from_page(body: bytes, content_type: str, url: str) -> Article:
+    """What the crawl makes of a saved article page: its one extraction path."""
+    return extract(body, content_type, url, crawled_at="2026-01-01T00:00:00Z",
+                   base_url=BASE_URL).record
 
 
 def field_cases() -> list[tuple[str, str]]:
@@ -76,12 +68,12 @@ def test_expected_records_name_every_record_key() -> None:
 
 @pytest.mark.parametrize(("case", "key"), field_cases())
 def test_fixture_field(case: str, key: str) -> None:
-    html, url, expected = load(case)
+    body, content_type, url, expected = load(case)
     if expected["kind"] == "article":
-        record = record_from_page(html, url)
+        record = record_from_page(body, content_type, url)
         assert getattr(record, key) == expected["record"][key]
     else:
-        page = parse_listing(html, url)
+        page = parse_listing(decode_page(body, content_type).text, url)
         got = [
             {"board_id": e.board_id, "board_seq": e.board_seq, "title_raw": e.title_raw,
              "date_raw": e.date_raw, "hits_raw": e.hits_raw, "pinned": e.pinned}

@@ -336,18 +336,18 @@ def test_rebuild_reads_unfinished_open_files_and_reports_them(tmp_path: Path) ->
 def test_a_page_whose_parsing_raises_is_a_counted_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    import newszone_crawler.rebuild as rebuild_module
+    import newszone_crawler.extract as extract_module  # the one extraction path
     from newszone_crawler.__main__ import main
 
     _, ids, _, _ = _twelve_articles(tmp_path / "warc")
-    real = rebuild_module.parse_article
+    real = extract_module.parse_article
 
     def parse(text: str, url: str) -> Any:
         if ids[4] in url:
             raise error
         return real(text, url)
 
-    monkeypatch.setattr(rebuild_module, "parse_article", parse)
+    monkeypatch.setattr(extract_module, "parse_article", parse)
     store = ArchiveStore(sqlite_utils.Database(memory=True))
     result = rebuild([tmp_path / "warc"], store)
     assert (result.articles, result.errors, result.status) == (11, 1, "incomplete")

@@ -112,7 +112,7 @@ def test_parser_fault_is_a_failure_and_the_next_run_fetches_it(tmp_path: Path) -
 
 def test_pipeline_fault_is_a_failure(tmp_path: Path) -> None:
     target = RECENT[5]
-    result = crawl_demo(tmp_path, patch=f"normalize_raises:{target}")
+    result = crawl_demo(tmp_path, patch=f"pipeline_raises:{target}")
     assert result.returncode == 2, result.log[-3000:]
     assert failures(tmp_path)[target].startswith("error: KeyError")
     assert target not in stored(tmp_path) | {r["id"] for r in result.records}

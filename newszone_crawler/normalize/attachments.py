@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
+from ..hosts import bare_host
+
 
 class RawFile(TypedDict):
     """One entry of the File block as the parser reads it."""
@@ -292,7 +294,7 @@ def _dedupe_key(url: str) -> str:
         parts = urlsplit(url)
         query = {k.casefold(): v for k, v in parse_qsl(parts.query)}
         if query.get("command", "").casefold() == "download" and "boardseq" in query:
-            host = (parts.hostname or "").removeprefix("www.")
+            host = bare_host(parts.hostname)
             return f"download|{host}|{query['boardseq']}|{query.get('fileseq', '')}"
         return canonicalize_url(url)
     except ValueError:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..items import Article
-from ..parsing.urls import same_site
+from ..hosts import same_site
 from .attachments import normalize_attachments
 from .bylines import parse_byline
 from .copyright import parse_copyright
@@ -124,3 +125,26 @@ def normalize_article(item: Article) -> dict[str, str]:
 
     item.content_hash = content_hash(item)
     return outcomes
+
+
+def missing_fields(record: Article | Mapping[str, Any], required: Iterable[str]) -> list[str]:
+    """The required fields a record (an ``Article`` or its dict) lacks: None, an empty
+    string or an empty list.
+
+    A photo post (Photo News) may have no text beyond its caption: its photos stand in for
+    the body, so ``body`` is only missing when there is no image either.
+
+    >>> missing_fields(Article(id="O_1", title=""), ["id", "title", "body"])
+    ['title', 'body']
+    >>> missing_fields({"id": "O_1", "title": "T", "images": [{"url": "u"}]}, ["id", "title", "body"])
+    []
+    """
+    if isinstance(record, Mapping):
+        get = record.get
+    else:
+        def get(name: str) -> Any:
+            return getattr(record, name, None)
+    missing = [name for name in required if get(name) in (None, "", [])]
+    if "body" in missing and get("images"):
+        missing.remove("body")
+    return missing

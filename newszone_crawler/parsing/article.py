@@ -25,6 +25,7 @@ from parsel import Selector, SelectorList
 from w3lib.url import safe_url_string
 from urllib.parse import urljoin, urlsplit
 
+from ..hosts import same_site
 from ..normalize.bylines import is_byline, split_caption_credit
 from ..normalize.copyright import is_copyright
 from ..normalize.text import clean_line, fold, hangul_share
@@ -34,7 +35,6 @@ from .blocks import Block, blocks_of
 from .errors import PageLayoutError
 from .labels import first, labelled_value, number_in, text_of
 from .tree import page_selector
-from .urls import same_site
 
 # A deck line is a short headline-like line; body paragraphs are longer sentences.
 DECK_MAX_CHARS = 200

@@ -84,6 +84,41 @@ def acceptable(label: str | None) -> str | None:
     return info.name.replace("_", "-") if info.name.startswith("utf") else info.name
 
 
+# Codecs that decode any bytes with "replace" without raising: choosing one needs no trial.
+_NEVER_FAILS = {"utf-8", "cp949", "ascii", "iso8859-1", "cp1252"}
+
+
+def page_charset(body: bytes, content_type: str | bytes | None = None) -> tuple[str, tuple[str, ...]]:
+    """``(encoding, refused labels)`` exactly as :func:`decode_page` finds them, without
+    decoding the page unless a declared codec must be tried (the request side's check:
+    the page itself is decoded once, by the extraction).
+
+    >>> page_charset(b"<meta charset=euc-kr>", "text/html; charset=utf-7")
+    ('cp949', ('utf-7',))
+    >>> page_charset(b"<p>a</p>", "text/html; charset=x-unknown")
+    ('utf-8', ('x-unknown',))
+    """
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    bom, _ = read_bom(body)
+    if bom:
+        return bom, ()
+    refused: list[str] = []
+    labels = declared_labels(body, content_type)
+    from_meta = len(labels) - (1 if _HEADER_CHARSET.search(content_type or "") else 0)
+    for index, label in enumerate(labels):
+        encoding = acceptable(label)
+        if encoding and index >= len(labels) - from_meta and encoding in _NOT_FROM_META:
+            encoding = None
+        if encoding and encoding not in _NEVER_FAILS:
+            page = decode_page(body, content_type)  # a rarer codec: try it as the decoder does
+            return page.encoding, page.refused
+        if encoding:
+            return encoding, tuple(refused)
+        refused.append(label)
+    return DEFAULT_ENCODING, tuple(refused)
+
+
 def decode_page(body: bytes, content_type: str | bytes | None = None) -> DecodedPage:
     """Decode a page: BOM, then the header's charset, then the ``<meta>`` one, then UTF-8;
     undecodable bytes become U+FFFD.

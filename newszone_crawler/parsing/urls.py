@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import add_or_replace_parameter, canonicalize_url, url_query_parameter
 
+from ..hosts import same_site  # noqa: F401 - re-exported: the parsers' historical import
+
 BOARD_PATH = "/user/boardList.action"
 # A page number longer than this is not one (and Python refuses int() of 4300+ digits).
 MAX_PAGE_DIGITS = 9
@@ -120,24 +122,3 @@ def canonical_article_url(url: str, base_url: str) -> str:
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in CANONICAL_PARAMS]
     root = urlsplit(site_root(base_url))
     return canonicalize_url(urlunsplit((root.scheme, root.netloc, parts.path, urlencode(kept), "")))
-
-
-def same_site(url: str, page_url: str) -> bool:
-    """Whether ``url`` is on the page's site: same host (with or without ``www.``) and port.
-
-    >>> same_site("https://www.mnd.go.kr/upload/a.jpg", "http://mnd.go.kr/user/x")
-    True
-    >>> same_site("http://10.0.0.1/a.jpg", "http://127.0.0.1:8000/user/x")
-    False
-    >>> same_site("http://127.0.0.1:1/x", "http://127.0.0.1:8000/user/x")
-    False
-    >>> same_site("http://[::1/x", "http://h/"), same_site("http://h:99999/x", "http://h/")
-    (False, False)
-    """
-    try:
-        a, b = urlsplit(url), urlsplit(page_url)
-        host_a = (a.hostname or "").lower().removeprefix("www.")
-        host_b = (b.hostname or "").lower().removeprefix("www.")
-        return host_a == host_b and a.port == b.port
-    except ValueError:  # bad IPv6 brackets, a port that is not a number or out of range
-        return False

@@ -1,7 +1,8 @@
 """The ``newszone`` spider: walks the News Zone boards' listings and fetches their articles.
 
 Crawling only: which URLs, in what order, when to stop. What a page means is ``parsing/``'s
-business; cleaning the record is the pipelines'.
+business; an article page becomes its normalized record in ``extract.extract`` (run in the
+extraction pool); the pipelines count, check and store it.
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
+from ..extract import ExtractionPool, default_workers
 from ..exporters.sqlite_store import ArchiveError, CrawlState, read_crawl_state
 from ..arguments import OTHER_TOOLS, ArgumentError, Arguments, parse_arguments
+from ..hosts import bare_host
 from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
-from ..parsing import PageLayoutError, article_url, listing_url, parse_article, parse_listing
+from ..parsing import PageLayoutError, article_url, listing_url, parse_listing
 from ..parsing.conformance import DRIFT_STATS, Element, check_article, check_listing
 from ..parsing.encoding import decode_page
 from ..parsing.ids import canonical_id, ids_in_url
-from ..parsing.record import raw_article
 from ..runlock import USAGE_ERROR_STAT, run_blocked
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
 
@@ -168,6 +170,7 @@ class NewsZoneSpider(Spider):
         self.walks: dict[str, BoardWalk] = {}
         self.ledger: Ledger | RunLedger = Ledger()  # the crawl's RunLedger once started
         self.demo_port: Any = None
+        self.extraction = ExtractionPool(0)  # from_crawler sizes it (NEWSZONE_EXTRACT_WORKERS)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsZoneSpider:
@@ -193,6 +196,10 @@ class NewsZoneSpider(Spider):
         spider.recheck_days = settings.getint("NEWSZONE_RECHECK_DAYS") if days is None else days
         spider.window = max(1, settings.getint("NEWSZONE_LISTING_WINDOW"))
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        workers = settings.get("NEWSZONE_EXTRACT_WORKERS")
+        workers = default_workers() if workers in (None, "") else settings.getint("NEWSZONE_EXTRACT_WORKERS")
+        spider.extraction = ExtractionPool(workers)
+        crawler.signals.connect(spider.extraction.close, signal=signals.engine_stopped)
         if spider.demo_articles is None:
             spider.demo_articles = settings.getint("NEWSZONE_DEMO_ARTICLES")
         if not settings.getdict("FEEDS") and settings.get("NEWSZONE_JSONL"):
@@ -251,6 +258,7 @@ class NewsZoneSpider(Spider):
                 "The archive owes %d failed article(s) from earlier runs (%s): their boards are "
                 "walked whole", len(self.state.owed), ", ".join(sorted(self.state.owed)[:10]),
             )
+        stats.set_value("newszone/extract/workers", self.extraction.workers)
         found = [e for e in self.crawler.extensions.middlewares if isinstance(e, RunLedger)]
         if found:
             self.ledger = found[0]
@@ -258,7 +266,7 @@ class NewsZoneSpider(Spider):
             self.base_url = self._start_demo_site()
         # Requests (redirects and attachment downloads included) stay on the site's host.
         host = urlsplit(self.base_url).hostname or ""
-        self.allowed_domains = [host.removeprefix("www.")]
+        self.allowed_domains = [bare_host(host)]
         if self.start_url:
             board_key = self._board_of(self.start_url)
             first_page = page_number(self.start_url) or 1
@@ -517,28 +525,30 @@ class NewsZoneSpider(Spider):
 
     # --- article -------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, board_key: str, board_seq: str, board_id: str):
-        """Parse an article page into an ``Article`` with raw values; a page that is not the
-        article asked for, or that cannot be read, is a failure of that article."""
+    async def parse_article(
+        self, response: Response, board_key: str, board_seq: str, board_id: str
+    ):
+        """Extract an article page into its normalized ``Article`` (``extract.extract``, in
+        the extraction pool); a page that is not the article asked for, or that cannot be
+        read, is a failure of that article."""
         stats = self.crawler.stats
-        text = ""
         try:
             problem = wrong_article(response.url, board_seq, board_id)
             if problem is None:
-                text = self._text(response)
-                fields = parse_article(text, response.url)
-                item = raw_article(
-                    fields,
+                done = await self.extraction.extract(
+                    response.body,
+                    response.headers,
+                    response.url,
+                    crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    base_url=self.base_url,
                     board_seq=board_seq,
                     board_id=board_id,
-                    url=canonical_article_url(response.url, self.base_url),
-                    fetched_url=response.url,
-                    crawled_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 )
         except PageLayoutError as exc:
             stats.inc_value("newszone/article/layout_error")
+            # the page is decoded again only here, to name the template elements it lacks
             self.logger.error("Article page does not look as expected: %s%s", exc,
-                              self._drift(check_article, text, response.url))
+                              self._drift(check_article, self._text(response), response.url))
             yield FetchFailure(id=board_seq, url=response.url, reason=f"layout: {exc}")
             return
         except Exception as exc:  # a page shape nobody foresaw: a failure, never a silent gap
@@ -554,6 +564,9 @@ class NewsZoneSpider(Spider):
             return
         stats.inc_value("newszone/article/parsed")
         stats.inc_value(f"newszone/board/{board_key}/articles")
+        for field, outcome in done.outcomes.items():
+            stats.inc_value(f"newszone/normalize/{field}/{outcome}")
+        item = done.record
         capture = response.meta.get("warc") or {}
         item.warc_file = capture.get("warc_file")
         item.warc_record_id = capture.get("warc_record_id")

@@ -1,0 +1,173 @@
+"""A fetched article page -> its normalized record: the one extraction path.
+
+:func:`extract` is the whole chain, as pure functions: decode the bytes once
+(``parsing.encoding.decode_page``: BOM, then the header's charset, then the ``<meta>`` one,
+hostile labels refused), parse once (``parsing.parse_article`` on one lxml tree), place the
+raw values (``parsing.record.raw_article``) and normalize them
+(``normalize.record.normalize_article``). The crawl (the spider, through
+:class:`ExtractionPool`), ``rebuild``, the fixture tests and the benchmarks all call it, so a
+record cannot depend on which of them built it.
+
+A page that is not an article raises ``PageLayoutError`` (the crawl records it as a
+``layout: ...`` failure); anything else a page makes the chain raise propagates as it is.
+
+:class:`ExtractionPool` runs :func:`extract` in worker processes so that parsing never holds
+the crawl's reactor thread (``NEWSZONE_EXTRACT_WORKERS``; 0 runs it in the calling process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from .items import Article
+from .normalize.record import normalize_article
+from .parsing.article import parse_article
+from .parsing.encoding import decode_page
+from .parsing.ids import ids_in_url
+from .parsing.record import raw_article
+from .parsing.urls import canonical_article_url, site_root
+
+
+@dataclass
+class Extraction:
+    """The record of one article page, and the outcome of each field's normalization
+    (``parsed``/``missing``/``unparsed``...: the crawl counts them)."""
+
+    record: Article
+    outcomes: dict[str, str]
+
+
+def content_type_of(headers: Mapping[Any, Any] | str | bytes | None) -> str | None:
+    """The ``Content-Type`` of a response's headers (a mapping such as Scrapy's ``Headers``,
+    or the header's value itself), as text; None when there is none.
+
+    >>> content_type_of({b"Content-Type": [b"text/html; charset=euc-kr"]})
+    'text/html; charset=euc-kr'
+    >>> content_type_of({"content-type": "text/html"}), content_type_of(b"text/html")
+    ('text/html', 'text/html')
+    >>> content_type_of(None), content_type_of({})
+    (None, None)
+    """
+    if headers is None or isinstance(headers, str):
+        return headers
+    if isinstance(headers, bytes):
+        return headers.decode("latin-1")
+    value: Any = None
+    getter = getattr(headers, "get", None)
+    if getter is not None and hasattr(headers, "getlist"):  # Scrapy's Headers: case-insensitive
+        value = getter("Content-Type")
+    else:
+        for key, found in headers.items():
+            name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+            if name.lower() == "content-type":
+                value = found
+    if isinstance(value, list):  # several values: the last one, as Scrapy's Headers.get()
+        value = value[-1] if value else None
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value
+
+
+def extract(
+    body: bytes,
+    headers: Mapping[Any, Any] | str | bytes | None,
+    url: str,
+    *,
+    crawled_at: str,
+    base_url: str | None = None,
+    board_seq: str | None = None,
+    board_id: str | None = None,
+) -> Extraction:
+    """An article page's bytes -> its normalized record, with each field's outcome.
+
+    ``url`` is where the page was fetched (``fetched_url``); the record's ``url`` is the
+    canonical article URL on ``base_url`` (default: the fetched URL's own site root). The ids
+    are the URL's ``boardSeq``/``boardId`` in canonical spelling unless given (the crawl gives
+    the ones its listing named). Raises ``PageLayoutError`` when the page is not an article.
+
+    >>> page = ('<div class="board_view"><div class="wrap_title"><p class="title">A title</p>'
+    ...         '<dl><dt>Date :</dt><dd>2017.03.10</dd></dl></div><div class="post_content"><p>Body.</p>'
+    ...         '</div></div>').encode()
+    >>> done = extract(page, "text/html; charset=utf-8",
+    ...     "http://www.h.kr/user/boardList.action?command=view&boardId=O_1&boardSeq=o_5&page=2",
+    ...     crawled_at="2026-01-01T00:00:00Z")
+    >>> r = done.record
+    >>> r.id, r.board_id, r.url, r.title, r.published, r.body, done.outcomes["date"]
+    ('O_5', 'O_1', 'http://www.h.kr/user/boardList.action?boardId=O_1&boardSeq=o_5&command=view', \
+'A title', '2017-03-10', 'Body.', 'parsed')
+    >>> extract(b"<p>maintenance</p>", None, "http://h/x", crawled_at="")
+    Traceback (most recent call last):
+    ...
+    newszone_crawler.parsing.errors.PageLayoutError: not an article page (no div.board_view): http://h/x
+    """
+    text = decode_page(body, content_type_of(headers)).text
+    fields = parse_article(text, url)
+    url_board, url_seq = ids_in_url(url)
+    item = raw_article(
+        fields,
+        board_seq=board_seq or url_seq or "",
+        board_id=board_id or url_board or "",
+        url=canonical_article_url(url, base_url or site_root(url)),
+        fetched_url=url,
+        crawled_at=crawled_at,
+    )
+    outcomes = normalize_article(item)
+    return Extraction(item, outcomes)
+
+
+def default_workers(cores: int | None = None) -> int:
+    """Worker processes when none are configured: one core is left to the reactor.
+
+    >>> default_workers(2), default_workers(8), default_workers(1)
+    (1, 7, 1)
+    """
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    return max(1, cores - 1)
+
+
+class ExtractionPool:
+    """Runs :func:`extract` off the calling thread, in ``workers`` processes (0: in the
+    calling process, synchronously). The processes start on first use and are spawned, not
+    forked: a crawl process holds threads and sockets a fork would copy."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 0:
+            raise ValueError(f"workers must be 0 or more, not {workers}")
+        self.workers = workers
+        self._executor: Executor | None = None
+
+    def executor(self) -> Executor:
+        if self._executor is None:
+            import multiprocessing
+
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._executor
+
+    async def extract(self, body: bytes, headers: Any, url: str, **kwargs: Any) -> Extraction:
+        """:func:`extract` in a worker process (or here, with no workers); its exceptions
+        are raised here as they were raised there."""
+        content_type = content_type_of(headers)  # plain text crosses the process boundary
+        if not self.workers:
+            return extract(body, content_type, url, **kwargs)
+        loop = asyncio.get_running_loop()
+        call = partial(extract, body, content_type, url, **kwargs)
+        try:
+            return await loop.run_in_executor(self.executor(), call)
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): this page fails; the next starts a new pool
+            self._executor = None
+            raise
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
