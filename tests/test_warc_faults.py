@@ -17,7 +17,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -39,7 +38,7 @@ WarcWriteError = getattr(warc_module, "WarcWriteError", OSError)
 check_warc = getattr(warc_module, "check_warc", None)
 finish_open_warc = getattr(warc_module, "finish_open_warc", None)
 
-from .conftest import CrawlResult, run_crawl
+from .conftest import run_crawl
 
 WARCIO = os.path.join(os.path.dirname(sys.executable), "warcio")
 
