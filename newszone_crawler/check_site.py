@@ -35,6 +35,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from .exporters.warc import WarcWriter
+from .hosts import bare_host
 from .parsing import article_url, listing_url, parse_listing
 from .parsing.conformance import (
     Element,
@@ -173,8 +174,7 @@ class CheckSiteSpider(Spider):
         self.articles = articles
         self.site_id = site_id
         self.run_id = datetime.now(UTC).strftime("check-%Y-%m-%dT%H-%M-%S.%fZ")
-        host = urlsplit(self.base_url).hostname or ""
-        self.allowed_domains = [host.removeprefix("www.")]
+        self.allowed_domains = [bare_host(urlsplit(self.base_url).hostname)]
 
     def _request(self, url: str, callback: Any, **kwargs: Any) -> Request:
         return Request(url, callback=callback, errback=self.failed, dont_filter=True,
