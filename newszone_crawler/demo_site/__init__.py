@@ -272,7 +272,8 @@ Catalogue fault:
   ``iter_truth()`` follow; ``deleted_ids()`` names them; ``truth(k)`` still answers.
 """
 
-from .content import BOARDS, MAX_ARTICLES, Board
+from .board import BOARDS, Board
+from .content import MAX_ARTICLES
 from .server import DemoResource, listen
 from .site import DemoSite, Response
 
