@@ -709,7 +709,7 @@ class _Builder:
         truth: list[tuple[str, int, str | None]] = []
         seen: set[int] = set()
         stored: list[tuple[str, int, str | None]] = []
-        for number in range(1, c.integer(1, 3) + 1):
+        for _ in range(c.integer(1, 3)):
             if stored and c.integer(0, 3) == 0:
                 name, seq, size = c.choice(stored)
                 self.form("files:duplicate")
@@ -721,7 +721,7 @@ class _Builder:
                 ))
                 if not name.isascii():
                     self.form("files:korean_name")
-                seq = number
+                seq = len(stored) + 1  # the real files are numbered 1, 2, ... in page order
                 # megabyte labels stay below 2 MB: the demo serves files of the labelled size
                 size = c.choice((None, f"(1.{c.integer(0, 9)}MB)",
                                  f"({c.integer(10, 999)}.{c.integer(0, 9)}KB)"))
