@@ -67,15 +67,15 @@ caption and headline follow the grammar's rules for what the contract leaves ope
 module docstring; the README's normalization section): a caption is the paragraph after
 a photo that is centred, ends with its own ``Reported by <Name>`` credit (kept in the
 caption, naming no author) or is a short line not ending like a sentence, plus a long
-part ending with its credit (``None`` without any).  ``byline_raw`` joins byline lines with a newline.
-``copyright.year`` is an ``int`` or ``None``; ``copyright.text`` is the stripped line.
+part ending with its credit (``None`` without any).  ``byline_raw`` joins byline lines
+with a newline.  ``copyright.year`` is an ``int`` or ``None``; ``copyright.text`` is the stripped line.
 Real files are numbered ``fileSeq`` 1, 2, ... in page order; attachment ``url`` is
 ``<base>/user/boardList.action?command=download&boardId=..&boardSeq=..&fileSeq=N``
 (markup.md's order; compare canonicalized), ``name`` the real name (percent-decoded),
 ``size_raw`` the size label as shown (``(245.3KB)``) or ``None``; the file served has
-the labelled size.  Press Release bodies keep their ``△`` item lines.  The page footer has a site copyright
-(``Copyright &copy; Ministry of National Defense``) outside ``div.post_content``:
-it is not the article's copyright.
+the labelled size.  Press Release bodies keep their ``△`` item lines.  The page footer
+has a site copyright (``Copyright &copy; Ministry of National Defense``) outside
+``div.post_content``: it is not the article's copyright.
 
 Quirks
 ------
@@ -221,8 +221,8 @@ Content faults (they change the page, and the truth where a crawler can see it):
   ``<script>alert(1)</script> <img src=x onerror=alert(1)> `` as text (escaped; listing,
   header, headline and neighbours' Prev/Next links alike; the header/listing cut is
   re-applied), the first centred caption paragraph (if any) gets
-  `` <img src=x onerror=alert(1)>`` and a NUL, a paragraph with markup as text, a NUL and a lone surrogate follows the last body
-  paragraph, and then a live ``<script>`` element (whose string holds ``<p>`` markup)
+  `` <img src=x onerror=alert(1)>`` and a NUL, a paragraph with markup as text, a NUL
+  and a lone surrogate follows the last body paragraph, and then a live ``<script>`` element (whose string holds ``<p>`` markup)
   sits inside ``div.post_content``.  NUL is sent as ``&#0;`` and the surrogate as
   ``&#xD800;``, so the bytes stay valid UTF-8 (or EUC-KR); an HTML parser reads both as
   U+FFFD, which is what the truth holds.  The truth's title, body and caption carry the

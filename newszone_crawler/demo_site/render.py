@@ -3,8 +3,9 @@
 Pure functions from :mod:`.content` objects to ``str``; the page chrome
 (:func:`page_frame`, :func:`heading`, :func:`escape_text`) is shared with :mod:`.grammar`.
 Article pages are rendered once per (article, revision, has-newer-article) and cached by
-the site, so the two values that change per request are left as placeholders: :data:`HIT_SLOT` (the view
-counter) and :data:`PAGE_SLOT` (the ``page`` the article was opened from).
+the site, so the two values that change per request are left as placeholders:
+:data:`HIT_SLOT` (the view counter) and :data:`PAGE_SLOT` (the ``page`` the article was
+opened from).
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def page_frame(title: str, board: Board | None, contents: str, encoding: str, pa
 def heading(board: Board) -> str:
     """The board's location line and headings, above a listing or a post."""
     return (
-        f'<div class="location">Home &gt; {escape_text(SECTION)} &gt; {escape_text(board.name)}</div>\n'
+        f'<div class="location">Home &gt; {escape_text(SECTION)} &gt; '
+        f"{escape_text(board.name)}</div>\n"
         f'<h2 class="tit_h2">{escape_text(SECTION)}</h2>\n'
         f'<h3 class="tit_h3">{escape_text(board.name)}</h3>'
     )
@@ -214,9 +216,12 @@ def article_page(article: Article, prev_meta: Meta | None, next_meta: Meta | Non
 def index_page() -> str:
     """The site root: links to the three boards."""
     links = "\n".join(
-        f'<li><a href="{listing_href(b, 1)}">{escape_text(b.name)}</a></li>' for b in BOARDS.values()
+        f'<li><a href="{listing_href(b, 1)}">{escape_text(b.name)}</a></li>'
+        for b in BOARDS.values()
     )
-    contents = f'<h2 class="tit_h2">{escape_text(SECTION)}</h2>\n<ul class="boards">\n{links}\n</ul>'
+    contents = (
+        f'<h2 class="tit_h2">{escape_text(SECTION)}</h2>\n<ul class="boards">\n{links}\n</ul>'
+    )
     return page_frame(f"{SECTION} | Ministry of National Defense", None, contents, "utf-8", "1")
 
 
@@ -243,7 +248,8 @@ def maintenance_page() -> str:
         "<p>The service is temporarily unavailable for scheduled maintenance."
         " Please try again later.</p>\n</div>"
     )
-    return page_frame("Service maintenance | Ministry of National Defense", None, contents, "utf-8", "1")
+    title = "Service maintenance | Ministry of National Defense"
+    return page_frame(title, None, contents, "utf-8", "1")
 
 
 ROBOTS_TXT = """\
