@@ -1202,6 +1202,28 @@ def test_docstring_documents_every_quirk() -> None:
     assert checked > 50
 
 
+def test_demo_articles_are_grammar_draws_showing_every_contract_form() -> None:
+    """The demo site draws its articles from the contract grammar (issue 11), so its
+    articles show every form the contract names, with the grammar's truth."""
+    from newszone_crawler.demo_site.grammar import RandomChooser, draw_post
+
+    from .test_contract_grammar import CONTRACT_FORMS
+
+    site = DemoSite(600, base_url="https://www.mnd.go.kr")
+    forms = set().union(*(site.quirks(k) for k in range(1, 601)))
+    assert sorted(CONTRACT_FORMS - forms) == []
+    for k in (1, 2, 4, 45, 600):  # recent, photo, press; old era and new
+        truth = site.truth(k)
+        published = tuple(int(part) for part in truth["published"].split("-"))
+        post = draw_post(
+            RandomChooser(f"{k}:post"), BOARD_KEY_BY_ID[truth["board_id"]], seq=truth["id"],
+            date=published, cut_limit=64 if k <= 40 else None,  # type: ignore[arg-type]
+            words=RandomChooser(f"{k}:words:0"),
+        )
+        record = post.record(site.base_url)
+        assert {key: record[key] for key in truth} == truth, k
+
+
 def test_no_crawler_imports() -> None:
     package = Path(demo_site.__file__).parent
     pattern = re.compile(
