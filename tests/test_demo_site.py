@@ -343,7 +343,7 @@ def test_listing_link_styles(crawl: Crawl) -> None:
     rows = [r for key in BOARDS for r in crawl.rows(key)]
     onclick = [r for r in rows if r.href == "#none" and r.onclick]
     javascript = [r for r in rows if r.href.startswith("javascript:jf_view(")]
-    assert len(onclick) > len(javascript) > 5
+    assert len(onclick) > 5 and len(javascript) > 5  # the grammar draws either style
     for row in onclick:
         assert re.fullmatch(r"jf_view\('[\w]+','[OI]_\d+'\);return false;", row.onclick or "")
     for row in javascript:

@@ -92,7 +92,7 @@ module docstring states the rules it follows where the contract is ambiguous.
 - ``YYYY.MM.DD`` or ``YYYY-MM-DD``: ``date:dashes`` (R 8; P 22; X 4), ``date:dots``
   (R 1; P 2; X 9).
 - ``jf_view`` links of the listing and Prev/Next: ``onclick`` or ``javascript:`` href:
-  ``link:javascript_href`` (R 1; P 2; X 4), ``link:onclick`` (R 3; P 7; X 33).
+  ``link:javascript_href`` (R 1; P 2; X 9), ``link:onclick`` (R 3; P 22; X 4).
 - title kinds and the header's cut (64 or 128 characters + ``...``): ``title:at_limit``
   (R 12; P 2; X 24), ``title:cut_128`` (R 45), ``title:cut_64`` (R 1; P 39; X 4),
   ``title:cut_in_own_dots`` (R 5; P 39; X 13), ``title:dots`` (R 1; P 39; X 13),
@@ -142,14 +142,14 @@ module docstring states the rules it follows where the contract is ambiguous.
   ``copyright:none`` (R 3; P 22), ``copyright:none_press`` (X 4),
   ``copyright:symbol_circled`` (R 12; P 19), ``copyright:symbol_copyright_sign``
   (R 1; P 2), ``copyright:symbol_paren`` (R 6; P 7), ``copyright:year`` (R 6; P 42).
-- File block variants: ``files:direct`` (R 5; P 7; X 49), ``files:direct_percent``
-  (R 8; P 7; X 4), ``files:duplicate`` (R 12; P 14; X 24), ``files:empty``
+- File block variants: ``files:direct`` (R 6; P 14; X 4), ``files:direct_percent``
+  (R 12; P 7; X 49), ``files:duplicate`` (R 5; P 19; X 77), ``files:empty``
   (R 25; P 74; X 53), ``files:files`` (R 5; P 7; X 4), ``files:jsdown_href``
-  (R 5; P 19; X 4), ``files:jsdown_onclick`` (R 6; P 14; X 4), ``files:korean_name``
-  (R 5; P 7; X 4), ``files:no_block`` (R 16; P 2; X 17), ``files:no_size``
+  (R 5; P 7; X 24), ``files:jsdown_onclick`` (R 6; P 14; X 4), ``files:korean_name``
+  (R 6; P 19; X 4), ``files:no_block`` (R 16; P 2; X 17), ``files:no_size``
   (R 5; P 7; X 4), ``files:placeholder`` (R 1; P 67; X 9), ``files:size``
-  (R 5; P 7; X 4), ``files:void_placeholder`` (R 20; P 7; X 37),
-  ``files:with_placeholder`` (R 5; P 7; X 4).
+  (R 6; P 7; X 4), ``files:void_placeholder`` (R 5; P 39; X 24),
+  ``files:with_placeholder`` (R 5; P 14; X 24).
 
 Fault modes
 -----------

@@ -284,7 +284,7 @@ def file_size(size_raw: str | None, seed: str) -> int:
     (251187, 1572864)
     """
     if size_raw is None:
-        return random.Random(seed).randint(8_000, 600_000)
+        return random.Random(seed).randint(8_000, 300_000)
     scale = 1024 * 1024 if size_raw.endswith("MB)") else 1024
     return round(float(size_raw[1:-3]) * scale)
 

@@ -722,9 +722,12 @@ class _Builder:
                 if not name.isascii():
                     self.form("files:korean_name")
                 seq = len(stored) + 1  # the real files are numbered 1, 2, ... in page order
-                # megabyte labels stay below 2 MB: the demo serves files of the labelled size
-                size = c.choice((None, f"(1.{c.integer(0, 9)}MB)",
-                                 f"({c.integer(10, 999)}.{c.integer(0, 9)}KB)"))
+                # the demo serves files of the labelled size: megabyte labels are rare and
+                # below 2 MB, kilobyte ones below 300 KB, so a demo crawl stays light
+                size = c.choice((None, None, f"(1.{c.integer(0, 9)}MB)",
+                                 f"({c.integer(10, 299)}.{c.integer(0, 9)}KB)",
+                                 f"({c.integer(10, 299)}.{c.integer(0, 9)}KB)",
+                                 f"({c.integer(10, 299)}.{c.integer(0, 9)}KB)"))
                 self.form("files:size" if size else "files:no_size")
                 stored.append((name, seq, size))
             style = c.choice(("direct", "direct_percent", "jsdown_href", "jsdown_onclick"))
