@@ -234,7 +234,10 @@ class _TemplateChangingProxy(BaseHTTPRequestHandler):
         answer = self.site.get(self.path)
         body = answer.body
         if self.strip_bylines and b"command=view" in self.path.encode():
-            body = re.sub(rb"<p>(By |Translated by |Photos? by |[^<]{2,12} \xea\xb8\xb0\xec\x9e\x90)[^<]*</p>", b"", body)
+            # bylines in UTF-8 or EUC-KR ("기자"), alone or <br>-joined with more lines
+            korean = rb"[^<]{2,12} (\xea\xb8\xb0\xec\x9e\x90|\xb1\xe2\xc0\xda)"
+            body = re.sub(rb"<p>(By |Translated by |Photos? by |" + korean + rb")([^<]|<br>)*</p>",
+                          b"", body)
         self.send_response(answer.status)
         for name, value in answer.headers:
             if name.lower() != "content-length":

@@ -59,7 +59,9 @@ def on_article(seq: str, change):  # noqa: ANN001, ANN201
 
     def twist(path: str, params: dict[str, str], answer: Answer, site: DemoSite) -> Answer | None:
         if params.get("command") == "view" and params.get("boardSeq") == seq:
-            return Answer(answer.status, answer.headers, change(answer.body.decode()).encode())
+            charset = "euc-kr" if b"charset=euc-kr" in answer.body[:600] else "utf-8"
+            body = change(answer.body.decode(charset)).encode(charset)
+            return Answer(answer.status, answer.headers, body)
         return None
 
     return twist

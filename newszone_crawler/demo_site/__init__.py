@@ -1,8 +1,10 @@
 """Embedded demo of the English "News Zone" boards of www.mnd.go.kr, served on 127.0.0.1.
 
 The site follows the board's markup contract and renders it on its own (it imports
-nothing from the crawler), so crawl tests fail when the crawler is wrong.  All the
-text is generated; none comes from the real site.
+nothing from the crawler), so crawl tests fail when the crawler is wrong.  Every article
+is drawn from the contract grammar (:mod:`.grammar`, the same one the grammar tests
+use), so the demo shows every form the contract names.  All the text is generated;
+none comes from the real site.
 
 Boards: Recent News (``boardId=O_47261``, ``id=mndEN_020100000000``), Photo News
 (``O_47317``, ``mndEN_020200000000``), Press Release (``I_8576246``,
@@ -30,7 +32,10 @@ of 20 (12 Recent News, 4 Photo News, 4 Press Release), so at the default 150 the
 hold 90, 30 and 30 articles.  Ordinal ``j`` is an article's place in its board (1 =
 oldest; the listing's ``span.num``).  Ids: ``O_<110000 + 4k + k % 3>``; Press Release
 items with ``j % 3 != 0`` have ``I_<8576300 + 2k>``.  Dates: ``2008-01-01 + k // 3``
-days (Korea time), non-decreasing with ``k``.  Hit: a per-article base plus one per
+days (Korea time), non-decreasing with ``k``.  Everything else of article ``k`` is one
+seeded draw of the grammar (``RandomChooser(f"{k}:post")``); titles of ``k <= 40`` are
+cut at 64 characters.  A revision (``edit``) redraws the words of the body paragraphs
+only (with a seed no earlier revision's body had).  Hit: a per-article base plus one per
 article-page request (the listing shows the current value; listings do not count).
 
 URLs
@@ -57,113 +62,94 @@ published_raw, subtitles, body, images, authors, byline_raw, copyright, attachme
 Text values are whitespace-normalized (no-break spaces -> spaces, runs collapsed,
 stripped).  ``title`` equals ``title_raw`` when ``title_truncated``.  Deck lines lose
 their ``- ``/``-``/``- ... -``/trailing ``;`` markers.  The Korean title line after a
-headline and a repeated headline are in neither ``subtitles`` nor ``body``.  A caption
-is the text of the short paragraph after an image (``None`` when the image is directly
-followed by a body paragraph); a long caption keeps its ``Reported by <Name>`` credit,
-which does not make an author.  ``byline_raw`` joins byline lines with a newline.
-``copyright.year`` is an ``int`` or ``None``; ``copyright.text`` is the stripped line.
-Attachment ``url`` is
+headline and a repeated headline are in neither ``subtitles`` nor ``body``.  Deck,
+caption and headline follow the grammar's rules for what the contract leaves open (its
+module docstring; the README's normalization section): a caption is the paragraph after
+a photo that is centred, ends with its own ``Reported by <Name>`` credit (kept in the
+caption, naming no author) or is a short line not ending like a sentence, plus a long
+part ending with its credit (``None`` without any).  ``byline_raw`` joins byline lines
+with a newline.  ``copyright.year`` is an ``int`` or ``None``; ``copyright.text`` is the stripped line.
+Real files are numbered ``fileSeq`` 1, 2, ... in page order; attachment ``url`` is
 ``<base>/user/boardList.action?command=download&boardId=..&boardSeq=..&fileSeq=N``
 (markup.md's order; compare canonicalized), ``name`` the real name (percent-decoded),
-``size_raw`` the size label as shown (``(245.3KB)``) or ``None``.  Press Release
-bodies keep their ``△`` item lines.  The page footer has a site copyright
-(``Copyright &copy; Ministry of National Defense``) outside ``div.post_content``:
-it is not the article's copyright.
+``size_raw`` the size label as shown (``(245.3KB)``) or ``None``; the file served has
+the labelled size.  Press Release bodies keep their ``△`` item lines.  The page footer
+has a site copyright (``Copyright &copy; Ministry of National Defense``) outside
+``div.post_content``: it is not the article's copyright.
 
 Quirks
 ------
-Tags are those of ``DemoSite.quirks(k)``; "R/P/X" = Recent News / Photo News / Press
-Release; the numbers are example ``k`` at the default 150.  Variants come from per-board
-tables indexed by ``j`` (``table[j % len(table)]``), so each appears in the first 30
-articles of its board (Recent News 128-character cuts from ``j`` = 26) and then again
-periodically.
+Every article is one draw of the contract grammar (:mod:`.grammar`), so the demo shows
+every form of the board's markup contract, in every order it permits.  Tags are those of
+``DemoSite.quirks(k)``: the grammar's form names plus ``notice``.  "R/P/X" = Recent News /
+Photo News / Press Release; the numbers are example ``k`` at the default 150.  The grammar's
+module docstring states the rules it follows where the contract is ambiguous.
 
-Listing pages (all boards):
-- ``p.total`` "Total <strong>n</strong> posts"; ``ul.list_post`` with ``li.notice``
-  (``span.num`` "Notice") on top of every non-empty page: the board's oldest article
-  (tag ``notice``; k 1, 2 and 4), also listed in its own place on the last page.
-- 10 rows a page newest first, ``span.num`` = ordinal, ``p.title a`` with
-  ``href="#none" onclick="jf_view('<boardId>','<boardSeq>');return false;"``, or
-  ``href="javascript:jf_view(...);"`` for ``j % 4 == 2`` (tag ``link:javascript_href``;
-  R 3, 10; P 7; X 9) - the same style in the article pages' Prev/Next links.
-- ``dl`` with ``Date :`` / ``Hit :``; ``div.paging`` with first/prev/numbered (blocks of
-  10)/next/last links (``&amp;`` in hrefs).  A page past the last: 200, empty
-  ``ul.list_post`` (no notice).
-
-Titles (header ``div.wrap_title p.title`` and listing):
-- ``title_cut:64`` - cut to 64 characters + ``...``: every title of ``k <= 40``, Photo
-  News and Press Release (R 5, 6; P 7; X 4).  ``title_cut:128`` - newer Recent News,
-  128 + ``...`` (R 43, 48).  ``title:short`` never cut (R 3, 10; P 14; X 13);
-  ``title:medium``, ``title:long``, ``title:notice``.
-- ``title_cut_in_dots`` (``title:dots``) - the full title has its own ``...`` where the
-  cut lands, giving ``.....`` (R 5, 16, 28; P 7; X 9).
-
-Post (``div.post_content``):
-- ``headline:plain`` - full title as ``<p><b>...</b></p>`` first (most articles).
-- ``headline:absent`` / ``title_truncated`` - cut title and no headline: the title
-  cannot be recovered (R 5, 23; P 27; X 4).
-- ``headline:curly_mismatch`` ``“...“`` (R 3, 21; P 22) and ``headline:apos_mismatch``
-  ``“...'`` (R 12, 31; X 17) - mismatched quotes in title and headline (``j % 5 == 0``
-  titles have proper ``“...”``).
-- ``headline:repeated`` - the headline paragraph twice (R 8, 26; P 7; X 24).
-- ``headline:korean_line`` - a Korean title line after the headline (R 10, 11; P 19; X 9).
-- ``<p>&nbsp;</p>`` spacers (also ``&nbsp;&nbsp;``, `` &nbsp;``) after the headline,
-  after the deck, after images and before the byline, on most articles.
-- Deck: one ``<p>`` per group, lines split by ``<br>``: ``deck:lines`` (R 1, 11),
-  ``deck:dash_space`` ``- x`` (R 3), ``deck:dash_tight`` ``-x`` (R 5), ``deck:wrapped``
-  ``- x -`` (R 6), ``deck:semicolon`` ``x;`` (R 8), ``deck:two_groups`` two ``<p>`` groups
-  plus a single-line ``<p>`` (R 10); Photo News seldom has a deck.
-- Images ``<p style="text-align:center"><img src="/upload/news/..."></p>`` (``image:jpg``,
-  ``image:png`` R 11, P 7) followed by a caption paragraph: ``caption:short``,
-  ``caption:short_nbsp`` (trailing ``&nbsp;&nbsp;``; R 5, 6), ``caption:title50`` (the
-  title cut to 50 characters; R 8, 11), ``caption:long_credit`` (long, ends with
-  ``Reported by <Name>``, before the body; R 1, 12; P 2), ``caption:none`` (image
-  followed directly by a body paragraph; R 5, 16; P 14).
-- Body paragraphs: ``para_trailing_nbsp`` (R 1, 3), ``para_leading_space`` (leading
-  space(s) or ``&nbsp;``; R 1, 3).  ``press_triangles``: Press Release items ``△ ...``
-  as paragraphs after the first one (every Press Release).
-- Byline (Recent News; one ``<p>`` per line): ``byline:given_family_email`` ``By
-  Byeong-No, Yun <mail@x >`` (R 26), ``byline:empty_space`` ``< >`` (R 1; P 27),
-  ``byline:empty_tight`` ``<>`` (R 5), ``byline:paren_email`` ``By Family Given (mail)``
-  (R 3), ``byline:reporter`` ``By Reporter ...`` (R 6; P 14), ``byline:staff`` ``By Staff
-  Reporter ...`` (R 11), ``byline:two_and`` (R 10), ``byline:two_amp`` ``&`` (R 18),
-  ``byline:two_comma`` ``By A B, C D`` (R 12), ``byline:with_translator`` (byline plus
-  ``Translated by``; R 16), ``byline:translator_only`` (R 21), ``byline:photo_credit``
-  (``By Reporter`` plus ``Photo by``; R 23), ``byline:photo_only`` (Photo News; P 2),
-  ``byline:korean`` ``윤병노 기자 < mail >``-style (R 15), ``byline:upper_email``
-  (capitals in the e-mail; R 20), ``byline:none`` (2 in 16 Recent News: R 8, 25; most
-  Photo News; every Press Release).
-- Copyright (last line): ``copyright:standard`` ``<Copyright ⓒ The Korea Defense Daily,
-  All rights reserved>`` (R 15), ``copyright:no_brackets`` (R 1), ``copyright:symbol_c``
-  ``©`` (R 10), ``copyright:paren_c`` ``(c)`` (R 5), ``copyright:year`` ``Copyright ⓒ
-  2008 ...`` (R 6; P 14), ``copyright:all_caps`` ``All Rights Reserved.`` (R 8),
-  ``copyright:trailing_ws`` (trailing ``&nbsp; &nbsp;``; R 11), ``copyright:korean``
-  ``ⓒ 국방일보, 무단전재 및 재배포 금지`` (R 3; P 19), ``copyright:none`` (R 12; P 2;
-  every Press Release).
-
-Files (``div.file_list > dl > dt File + dd > ul > li``):
-- ``files:placeholder`` - only ``<a href="#none">(Presentation and Follow-on
-  discussion)</a>``, which is on almost every page (R 3, 11).
-- ``files:direct_size`` - direct download href and ``<span class="size">(..KB)</span>``
-  (R 1; P 19; X 4); ``files:jsdown`` - ``javascript:jf_fileDown('b','s','1');`` (R 5);
-  ``files:two_files`` - a 1.1-1.6 MB file and a ``photo N.jpg`` (R 8; X 9).
-- ``files:duplicate`` - the same direct entry twice (R 10; P 22);
-  ``files:duplicate_mixed`` - the same file direct and through ``jf_fileDown`` (R 18).
-- ``files:percent`` - link text percent-encoded (``2008%20defense%20policy...``; R 12).
-- ``files:void`` - a ``javascript:void(0)`` placeholder before a real file (R 15).
-- ``files:korean`` - a Korean file name, served with RFC 5987 (R 16; X 37).
-- ``files:no_block`` - no File block at all (R 6; P 14); ``files:empty`` - an empty one (R 20).
-
-Page level:
-- ``ul.prev_next`` with ``Prev`` (older) and ``Next`` (newer) ``jf_view`` links (or
-  "There is no ... post.").
-- Hit counter: changes on every article request (listing and article pages).
-- ``encoding:euc-kr`` - ``k <= 40`` and ``j % 5 == 2`` (R 3, 11, 20; P 7, 34; X 9, 33):
-  EUC-KR bytes, ``Content-Type: text/html`` without charset and ``<meta
-  http-equiv="Content-Type" content="text/html; charset=euc-kr">``; they carry Korean
-  text (title line or copyright).  Others (``encoding:utf-8``): UTF-8, with
-  ``Content-Type: text/html; charset=utf-8``.
-- ``date:dashes`` - ``YYYY-MM-DD`` for ``j % 8 == 6`` (R 10, 23); else ``date:dots``.
+- the board: ``board:photo`` (P 2), ``board:press`` (X 4), ``board:recent`` (R 1).
+- the board's oldest article, pinned on every listing page: ``notice`` (R 1; P 2; X 4).
+- page encoding (EUC-KR: ``Content-Type: text/html`` and a ``<meta http-equiv>``):
+  ``encoding:euc-kr`` (R 10; P 27; X 13), ``encoding:utf-8`` (R 1; P 2; X 4).
+- ``YYYY.MM.DD`` or ``YYYY-MM-DD``: ``date:dashes`` (R 8; P 22; X 4), ``date:dots``
+  (R 1; P 2; X 9).
+- ``jf_view`` links of the listing and Prev/Next: ``onclick`` or ``javascript:`` href:
+  ``link:javascript_href`` (R 1; P 2; X 9), ``link:onclick`` (R 3; P 22; X 4).
+- title kinds and the header's cut (64 or 128 characters + ``...``): ``title:at_limit``
+  (R 12; P 2; X 24), ``title:cut_128`` (R 45), ``title:cut_64`` (R 1; P 39; X 4),
+  ``title:cut_in_own_dots`` (R 5; P 39; X 13), ``title:dots`` (R 1; P 39; X 13),
+  ``title:long`` (R 8; P 67; X 4), ``title:medium`` (R 18; P 7; X 29),
+  ``title:mismatched_quotes`` (R 6; P 47; X 4), ``title:over_limit`` (R 28; P 47; X 49),
+  ``title:short`` (R 3; P 27; X 17).
+- the full title as the first paragraph(s), bold or not; the Korean title line:
+  ``headline:absent`` (R 5; P 2; X 9), ``headline:korean_line`` (R 1; P 39; X 44),
+  ``headline:not_bold`` (R 3; P 7; X 4), ``headline:once`` (R 1; P 14; X 13),
+  ``headline:twice`` (R 6; P 7; X 4).
+- deck groups (one ``<p>`` each, lines split by ``<br>``) and their markers:
+  ``deck:after_headline`` (R 3; P 7; X 33), ``deck:dash_space`` (R 3; P 19; X 24),
+  ``deck:dash_tight`` (R 3; P 2; X 33), ``deck:groups_1`` (R 5; P 7; X 49),
+  ``deck:groups_2+``, ``deck:no_headline`` (R 5; P 2; X 24), ``deck:one_line``
+  (R 3; P 42; X 24), ``deck:semicolon`` (R 20; P 2; X 24), ``deck:several_lines``
+  (R 3; P 2; X 24), ``deck:spacer_between`` (R 3; P 14; X 37), ``deck:unmarked``
+  (R 10; P 14; X 24), ``deck:wrapped`` (R 15; P 7; X 37).
+- body paragraph kinds: ``body:by_start`` (R 5; P 14; X 13), ``body:inline_nbsp``
+  (R 3; P 7; X 29), ``body:leading_space`` (R 3; P 7; X 53), ``body:long``
+  (R 3; P 7; X 4), ``body:mentions_copyright`` (R 10; P 34; X 24), ``body:quote``
+  (R 1; P 2; X 109), ``body:short`` (R 1; P 7; X 29), ``body:triangle`` (X 17).
+- trailing no-break spaces of a line: ``line:trailing_nbsp`` (R 1; P 2; X 4).
+- spacer paragraphs (``&nbsp;`` entities or raw U+00A0): ``spacer:entity``
+  (R 1; P 7; X 9), ``spacer:raw_nbsp`` (R 3; P 7; X 24).
+- a photo as the post's first block: ``photo:opens_post`` (R 11; P 114; X 9).
+- how many photos: ``photos:0`` (R 5; P 27; X 4), ``photos:1`` (R 20; P 42; X 9),
+  ``photos:2`` (R 1; P 7; X 13), ``photos:3`` (P 2).
+- what follows a photo: ``caption:long_centred`` (R 18; P 62; X 9),
+  ``caption:long_credit`` (R 1; P 19; X 17), ``caption:none`` (R 3; P 7; X 93),
+  ``caption:same_paragraph`` (R 1; P 2; X 13), ``caption:short`` (R 11; P 14; X 57),
+  ``caption:short_nbsp`` (R 3; P 22; X 29), ``caption:short_then_long``
+  (R 40; P 7; X 37), ``caption:short_uncentred`` (R 71; P 2; X 129),
+  ``caption:spacer_before`` (R 18; P 14; X 64), ``caption:title50`` (R 18; P 2; X 33).
+- byline variants (one ``<p>`` per line or ``<br>``-joined): ``byline:br_joined``
+  (R 1; P 14), ``byline:empty_space`` (R 66; P 99), ``byline:empty_tight`` (R 18; P 7),
+  ``byline:given_family_email`` (R 11; P 59), ``byline:given_family_email_tight``
+  (R 30), ``byline:korean`` (R 1; P 47), ``byline:none`` (R 5; P 34),
+  ``byline:none_press`` (X 4), ``byline:paren_email`` (R 6; P 42), ``byline:photo_only``
+  (R 8; P 22), ``byline:plus_photo`` (R 3; P 67), ``byline:plus_translator``
+  (R 6; P 39), ``byline:reporter`` (R 20; P 2), ``byline:staff_reporter`` (R 10; P 114),
+  ``byline:translator_only`` (R 52; P 19), ``byline:two_amp`` (R 36; P 14),
+  ``byline:two_and`` (R 35; P 67), ``byline:two_comma`` (R 55; P 39),
+  ``byline:upper_email`` (R 3; P 134).
+- copyright notice variants: ``copyright:all_caps`` (R 6; P 2), ``copyright:brackets``
+  (R 1; P 7), ``copyright:korean`` (R 10; P 27), ``copyright:lower`` (R 1; P 7),
+  ``copyright:no_brackets`` (R 6; P 2), ``copyright:no_year`` (R 1; P 2),
+  ``copyright:none`` (R 3; P 22), ``copyright:none_press`` (X 4),
+  ``copyright:symbol_circled`` (R 12; P 19), ``copyright:symbol_copyright_sign``
+  (R 1; P 2), ``copyright:symbol_paren`` (R 6; P 7), ``copyright:year`` (R 6; P 42).
+- File block variants: ``files:direct`` (R 6; P 14; X 4), ``files:direct_percent``
+  (R 12; P 7; X 49), ``files:duplicate`` (R 5; P 19; X 77), ``files:empty``
+  (R 25; P 74; X 53), ``files:files`` (R 5; P 7; X 4), ``files:jsdown_href``
+  (R 5; P 7; X 24), ``files:jsdown_onclick`` (R 6; P 14; X 4), ``files:korean_name``
+  (R 6; P 19; X 4), ``files:no_block`` (R 16; P 2; X 17), ``files:no_size``
+  (R 5; P 7; X 4), ``files:placeholder`` (R 1; P 67; X 9), ``files:size``
+  (R 6; P 7; X 4), ``files:void_placeholder`` (R 5; P 39; X 24),
+  ``files:with_placeholder`` (R 5; P 14; X 24).
 
 Fault modes
 -----------
@@ -234,9 +220,9 @@ Content faults (they change the page, and the truth where a crawler can see it):
 - ``hostile_markup``: list of article selectors - the title gets the prefix
   ``<script>alert(1)</script> <img src=x onerror=alert(1)> `` as text (escaped; listing,
   header, headline and neighbours' Prev/Next links alike; the header/listing cut is
-  re-applied), the first caption (if any) gets `` <img src=x onerror=alert(1)>`` and a NUL, a
-  paragraph with markup as text, a NUL and a lone surrogate follows the last body
-  paragraph, and then a live ``<script>`` element (whose string holds ``<p>`` markup)
+  re-applied), the first centred caption paragraph (if any) gets
+  `` <img src=x onerror=alert(1)>`` and a NUL, a paragraph with markup as text, a NUL
+  and a lone surrogate follows the last body paragraph, and then a live ``<script>`` element (whose string holds ``<p>`` markup)
   sits inside ``div.post_content``.  NUL is sent as ``&#0;`` and the surrogate as
   ``&#xD800;``, so the bytes stay valid UTF-8 (or EUC-KR); an HTML parser reads both as
   U+FFFD, which is what the truth holds.  The truth's title, body and caption carry the
@@ -278,7 +264,8 @@ Catalogue fault:
   ``iter_truth()`` follow; ``deleted_ids()`` names them; ``truth(k)`` still answers.
 """
 
-from .content import BOARDS, MAX_ARTICLES, Board
+from .board import BOARDS, Board
+from .content import MAX_ARTICLES
 from .server import DemoResource, listen
 from .site import DemoSite, Response
 

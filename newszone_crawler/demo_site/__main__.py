@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .content import BOARDS, MAX_ARTICLES
+from .board import BOARDS
+from .content import MAX_ARTICLES
 from .site import DemoSite
 
 

@@ -30,19 +30,20 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 from .content import (
     MAX_ARTICLES,
     Article,
     Block,
-    FileLink,
     Meta,
     article_meta,
     cut_title,
     k_of_seq,
     normalize_space,
 )
+from .render import escape_text, status_page
 
 try:  # optional: the brotli bomb is skipped (served normally) without it
     import brotli  # type: ignore[import-untyped]  # ships no type hints
@@ -168,6 +169,7 @@ HOSTILE_CAPTION_SUFFIX = " <img src=x onerror=alert(1)> \x00"
 HOSTILE_SCRIPT = '<script>document.write("<p>Injected by a script</p>");alert(1);</script>'
 """Live markup put in ``div.post_content`` after the hostile paragraph (not text)."""
 
+_CENTRED = ' style="text-align:center"'
 _STATUS_TITLES = {
     404: "404 Not Found",
     410: "410 Gone",
@@ -627,26 +629,35 @@ def _insert_before_trailer(blocks: list[Block], new: list[Block]) -> None:
     blocks[at:at] = new
 
 
+def _with_text(block: Block, text: str) -> Block:
+    """``block`` showing ``text`` in place of its own text."""
+    html = block.html.replace(escape_text(block.text), escape_text(text), 1)
+    return dataclasses.replace(block, text=text, html=html)
+
+
 def _hostile(article: Article, meta: Meta) -> Article:
     """Markup as text in title, caption and a body paragraph, NUL and a lone surrogate,
     and a live ``<script>`` in the post."""
     blocks: list[Block] = []
     images = list(article.images)
-    caption_done = False
-    last_image_src = ""
+    captioned = 0  # the photo whose caption got the hostile suffix
     for block in article.blocks:
         if block.kind == "headline":
-            block = dataclasses.replace(block, text=meta.title)
-        elif block.kind == "image":
-            last_image_src = block.src
-        elif block.kind == "caption" and not caption_done:
-            caption_done = True
-            block = dataclasses.replace(block, text=block.text + HOSTILE_CAPTION_SUFFIX)
-            index = next(i for i, (src, _) in enumerate(images) if src == last_image_src)
-            caption = _unencodable_to_replacement(block.text)
-            images[index] = (last_image_src, normalize_space(caption))
+            block = _with_text(block, meta.title)
+        elif block.kind == "caption" and not captioned and _CENTRED in block.html:
+            # a centred paragraph after a photo is its caption whatever its text
+            captioned = block.image
+            block = _with_text(block, block.text + HOSTILE_CAPTION_SUFFIX)
         blocks.append(block)
-    paragraph = [Block("para", HOSTILE_PARAGRAPH), Block("raw", lead=HOSTILE_SCRIPT)]
+    if captioned:
+        parts = [b.text for b in blocks if b.kind == "caption" and b.image == captioned]
+        src, _ = images[captioned - 1]
+        caption = normalize_space(_unencodable_to_replacement(" ".join(parts)))
+        images[captioned - 1] = (src, caption)
+    paragraph = [
+        Block("para", f"<p>{escape_text(HOSTILE_PARAGRAPH)}</p>", HOSTILE_PARAGRAPH),
+        Block("raw", HOSTILE_SCRIPT),
+    ]
     paras = [i for i, b in enumerate(blocks) if b.kind == "para"]
     if paras:
         blocks[paras[-1] + 1 : paras[-1] + 1] = paragraph
@@ -669,19 +680,20 @@ def _bad_links(article: Article) -> Article:
     blocks = list(article.blocks)
     extra: list[Block] = []
     for name, url in BAD_URLS.items():
-        src = url.replace("&", "&amp;").replace('"', "&quot;")
-        image = f'<p style="text-align:center"><img src="{src}" alt=""></p>'
-        extra.append(Block("raw", lead=image))
-        extra.append(Block("caption", f"Linked image ({name})"))
+        label = f"Linked image ({name})"
+        image = f'<p{_CENTRED}><img src="{escape(url)}" alt=""></p>'
+        extra.append(Block("raw", image))
+        extra.append(Block("caption", f"<p{_CENTRED}>{escape_text(label)}</p>", label))
     _insert_before_trailer(blocks, extra)
-    links = tuple(FileLink(f"{name}.pdf", "url", url=url) for name, url in BAD_URLS.items())
+    links = tuple(
+        f'<li><a href="{escape(url)}">{escape_text(name)}.pdf</a></li>'
+        for name, url in BAD_URLS.items()
+    )
     return dataclasses.replace(
-        article, blocks=tuple(blocks), file_links=(article.file_links or ()) + links
+        article, blocks=tuple(blocks), file_items=(article.file_items or ()) + links
     )
 
 
 def status_body(status: int, message: str) -> bytes:
     """HTML body of a fault's error answer."""
-    from .render import status_page
-
     return status_page(_STATUS_TITLES.get(status, str(status)), message).encode()

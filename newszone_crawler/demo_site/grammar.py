@@ -61,8 +61,8 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from . import words as vocab
-from .content import BOARDS, PLACEHOLDER_LABEL, SECTION, SITE_ID, Board
-from .render import LIST_PATH, _heading, _page, _text
+from .board import BOARDS, LIST_PATH, PLACEHOLDER_LABEL, SECTION, SITE_ID, Board
+from .render import escape_text, heading, page_frame
 
 T = TypeVar("T")
 
@@ -150,11 +150,31 @@ _PERSON_TITLES = ("Reporter",)
 # --------------------------------------------------------------------------- the post
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph of ``div.post_content``: the part of the post it is, and its HTML.
+
+    ``kind`` is one of headline, korean, spacer, deck, image, caption, para, byline,
+    copyright (a ``<br>``-joined byline-and-copyright paragraph is a byline), or raw (only
+    made by the demo's fault modes).  ``text`` is the block's plain text where it has one
+    (the headline's title, a caption, a body paragraph); ``image`` is the 1-based index of
+    the photo an image or caption block belongs to.
+    """
+
+    kind: str
+    html: str
+    text: str = ""
+    image: int = 0
+
+
 @dataclass
 class Post:
     """One article: what the page shows, and the truth, built alongside.
 
-    ``paragraphs`` are the raw HTML paragraphs of ``div.post_content``; ``truth`` holds the
+    ``blocks`` are the paragraphs of ``div.post_content`` (``paragraphs``: their HTML);
+    ``title`` is the full title, cut at ``cut_limit`` into ``title_raw``; ``headline`` is
+    how the post shows it (once, twice, absent); ``files`` are the real attachments as
+    (name, fileSeq, size label or None), duplicates once; ``truth`` holds the
     record's fields with site-relative URLs (see :meth:`record`); ``forms`` names each form
     of the contract the post shows (the coverage table counts them).
     """
@@ -166,11 +186,20 @@ class Post:
     hits: int
     encoding: str
     js_href: bool
-    paragraphs: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     file_items: list[str] | None = None
     truth: dict[str, Any] = field(default_factory=dict)
     forms: set[str] = field(default_factory=set)
     extra_query: str = ""
+    title: str = ""
+    cut_limit: int = 64
+    headline: str = "once"
+    files: list[tuple[str, int, str | None]] = field(default_factory=list)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The raw HTML paragraphs of ``div.post_content``."""
+        return [block.html for block in self.blocks]
 
     def canonical_path(self) -> str:
         """Path and query of the canonical article URL (sorted parameters)."""
@@ -219,9 +248,9 @@ class Post:
             )
         prev_seq, next_seq = _neighbour(self.seq, -1), _neighbour(self.seq, 1)
         contents = (
-            f"{_heading(self.board)}\n"
+            f"{heading(self.board)}\n"
             '<div class="board_view">\n<div class="wrap_title">\n'
-            f'<p class="title">{_text(self.title_raw)}</p>\n'
+            f'<p class="title">{escape_text(self.title_raw)}</p>\n'
             f'<dl class="info"><dt>Date :</dt><dd>{self.published_raw}</dd>'
             f"<dt>Hit :</dt><dd>{self.hits}</dd></dl>\n</div>\n"
             '<div class="post_content">\n' + "\n".join(self.paragraphs) + "\n</div>\n"
@@ -231,7 +260,7 @@ class Post:
             f"<li><span>Next</span> {view(next_seq, 'A newer post...')}</li>\n</ul>\n"
             "</div>"
         )
-        return _page(f"{self.title_raw} | {self.board.name}", self.board, contents,
+        return page_frame(f"{self.title_raw} | {self.board.name}", self.board, contents,
                      self.encoding, "3")
 
     def page_bytes(self) -> bytes:
@@ -241,8 +270,8 @@ class Post:
     def _view_link(self, seq: str, text: str) -> str:
         call = f"jf_view('{self.board.board_id}','{seq}');"
         if self.js_href:
-            return f'<a href="javascript:{call}">{_text(text)}</a>'
-        return f'<a href="#none" onclick="{call}return false;">{_text(text)}</a>'
+            return f'<a href="javascript:{call}">{escape_text(text)}</a>'
+        return f'<a href="#none" onclick="{call}return false;">{escape_text(text)}</a>'
 
 
 def _neighbour(seq: str, step: int) -> str:
@@ -253,18 +282,32 @@ def _neighbour(seq: str, step: int) -> str:
 class _Builder:
     """Draws one post; the helpers below each draw one part of it."""
 
-    def __init__(self, c: Chooser, board_key: str | None) -> None:
+    def __init__(
+        self,
+        c: Chooser,
+        board_key: str | None,
+        *,
+        seq: str | None = None,
+        date: tuple[int, int, int] | None = None,
+        cut_limit: int | None = None,
+        words: Chooser | None = None,
+    ) -> None:
         self.c = c
+        self.fixed_seq, self.fixed_date, self.fixed_limit = seq, date, cut_limit
+        self.words = words or c
         self.board = BOARDS[board_key or c.choice(("recent", "recent", "photo", "press"))]
         self.press = self.board.key == "press"
         self.encoding = c.choice(("utf-8", "utf-8", "utf-8", "euc-kr"))
         self.forms: set[str] = {f"board:{self.board.key}", f"encoding:{self.encoding}"}
-        self.paragraphs: list[str] = []
+        self.blocks: list[Block] = []
 
     # -- small pieces ------------------------------------------------------------------
 
     def form(self, name: str) -> None:
         self.forms.add(name)
+
+    def add(self, kind: str, html: str, text: str = "", image: int = 0) -> None:
+        self.blocks.append(Block(kind, html, text, image))
 
     def spacer(self) -> None:
         options = ["&nbsp;", "&nbsp;&nbsp;", " &nbsp;", "&nbsp; &nbsp;"]
@@ -272,7 +315,7 @@ class _Builder:
             options += [NBSP, NBSP + NBSP]
         html = self.c.choice(options)
         self.form("spacer:raw_nbsp" if NBSP in html else "spacer:entity")
-        self.paragraphs.append(f"<p>{html}</p>")
+        self.add("spacer", f"<p>{html}</p>")
 
     def maybe_spacer(self) -> None:
         if self.c.integer(0, 3) == 0:
@@ -357,6 +400,8 @@ class _Builder:
         """The full title and the header's (maybe cut) title."""
         c = self.c
         limit = c.choice((64, 128)) if self.board.key == "recent" else 64
+        limit = self.fixed_limit or limit
+        self.limit = limit
         kind = c.choice(("short", "short", "medium", "long", "at_limit", "over_limit", "dots"))
         quotes = c.choice((("", ""), ("", ""), ("\u201c", "\u201d"), ("\u201c", "\u201c"),
                            ("\u201c", "'"), ('"', '"')))
@@ -396,20 +441,21 @@ class _Builder:
         c = self.c
         kind = c.choice(("once", "once", "twice", "absent"))
         self.form(f"headline:{kind}")
+        self.headline = kind
         if kind == "absent":
             return False
         for _ in range(2 if kind == "twice" else 1):
             if c.boolean():
-                self.paragraphs.append(f"<p><b>{_text(title)}</b>{self.trail()}</p>")
+                self.add("headline", f"<p><b>{escape_text(title)}</b>{self.trail()}</p>", title)
             else:
-                self.paragraphs.append(f"<p>{_text(title)}{self.trail()}</p>")
+                self.add("headline", f"<p>{escape_text(title)}{self.trail()}</p>", title)
                 self.form("headline:not_bold")
             self.maybe_spacer()
         if c.boolean():
             topics = f"{c.choice(vocab.KOREAN_TITLE_TOPICS)} {c.choice(vocab.KOREAN_TITLE_TOPICS)}"
             line = (f"{c.choice(vocab.KOREAN_TITLE_SUBJECTS)}, {topics} "
                     f"{c.choice(vocab.KOREAN_TITLE_ACTIONS)}")
-            self.paragraphs.append(f"<p>{_text(line)}</p>")
+            self.add("korean", f"<p>{escape_text(line)}</p>", line)
             self.form("headline:korean_line")
             self.maybe_spacer()
         return True
@@ -432,11 +478,11 @@ class _Builder:
             for _ in range(count):
                 line = self.phrase(20, DECK_LINE_MAX - 4, opener=c.choice(_DECK_OPENERS))
                 subtitles.append(line)
-                shown.append(_text({
+                shown.append(escape_text({
                     "unmarked": line, "dash_space": f"- {line}", "dash_tight": f"-{line}",
                     "wrapped": f"- {line} -", "semicolon": f"{line};",
                 }[style]))
-            self.paragraphs.append("<p>" + "<br>".join(shown) + self.trail() + "</p>")
+            self.add("deck", "<p>" + "<br>".join(shown) + self.trail() + "</p>")
             if g < groups - 1 and c.boolean():
                 self.spacer()
                 self.form("deck:spacer_between")
@@ -446,14 +492,24 @@ class _Builder:
     # -- body ------------------------------------------------------------------------------
 
     def body_paragraph(self) -> str:
-        """One body paragraph (its clean text); appends its HTML."""
-        c = self.c
+        """One body paragraph (its clean text); appends its HTML.
+
+        The kind of paragraph is a choice of the post; its words are choices of ``words``
+        (the demo site's revisions redraw those only)."""
         kinds = ["long", "long", "long", "short", "quote", "by_start", "mentions_copyright",
                  "inline_nbsp"]
         if self.press:
             kinds += ["triangle", "triangle"]
-        kind = c.choice(kinds)
+        kind = self.c.choice(kinds)
         self.form(f"body:{kind}")
+        post_chooser, self.c = self.c, self.words
+        try:
+            return self._body_text(kind)
+        finally:
+            self.c = post_chooser
+
+    def _body_text(self, kind: str) -> str:
+        c = self.c
         lead = ""
         if kind == "long":
             text = " ".join(self.fill(c.choice(vocab.SENTENCES)) for _ in range(c.integer(1, 3)))
@@ -479,10 +535,10 @@ class _Builder:
             sentence = self.fill(c.choice(vocab.SENTENCES))
             words = sentence.split(" ")
             at = c.integer(1, len(words) - 1)
-            html = _text(" ".join(words[:at])) + "&nbsp;" + _text(" ".join(words[at:]))
-            self.paragraphs.append(f"<p>{html}{self.trail()}</p>")
+            html = escape_text(" ".join(words[:at])) + "&nbsp;" + escape_text(" ".join(words[at:]))
+            self.add("para", f"<p>{html}{self.trail()}</p>", sentence)
             return normalize_space(sentence)
-        self.paragraphs.append(f"<p>{lead}{_text(text)}{self.trail()}</p>")
+        self.add("para", f"<p>{lead}{escape_text(text)}{self.trail()}</p>", text)
         return normalize_space(text)
 
     def photo(self, index: int, title: str) -> tuple[str, str | None]:
@@ -509,9 +565,10 @@ class _Builder:
         caption: str | None
         if kind == "same_paragraph":
             caption = c.choice(vocab.CAPTIONS)
-            self.paragraphs.append(f"<p{centre}>{img}<br>{_text(caption)}{self.trail()}</p>")
+            html = f"<p{centre}>{img}<br>{escape_text(caption)}{self.trail()}</p>"
+            self.add("image", html, caption, index)
             return src, caption
-        self.paragraphs.append(f"<p{centre}>{img}</p>")
+        self.add("image", f"<p{centre}>{img}</p>", image=index)
         if kind == "none":
             return src, None
         if c.integer(0, 4) == 0:
@@ -521,19 +578,22 @@ class _Builder:
             caption = c.choice(vocab.CAPTIONS)
             trail = "&nbsp;&nbsp;" if kind == "short_nbsp" else self.trail()
             style = "" if kind == "short_uncentred" else centre
-            self.paragraphs.append(f"<p{style}>{_text(caption)}{trail}</p>")
+            self.add("caption", f"<p{style}>{escape_text(caption)}{trail}</p>", caption, index)
             if kind == "short_then_long":
                 long = long_text() + credit
                 style = centre if c.boolean() else ""
-                self.paragraphs.append(f"<p{style}>{_text(long)}{self.trail()}</p>")
+                html = f"<p{style}>{escape_text(long)}{self.trail()}</p>"
+                self.add("caption", html, long, index)
                 caption = f"{caption} {long}"
         elif kind == "title50":
             caption = normalize_space(title[:50])
-            self.paragraphs.append(f"<p{centre}>{_text(title[:50])}{self.trail()}</p>")
+            html = f"<p{centre}>{escape_text(title[:50])}{self.trail()}</p>"
+            self.add("caption", html, title[:50], index)
         else:  # long_credit, long_centred
             caption = long_text() + credit
             style = centre if kind == "long_centred" or c.boolean() else ""
-            self.paragraphs.append(f"<p{style}>{_text(caption)}{self.trail()}</p>")
+            html = f"<p{style}>{escape_text(caption)}{self.trail()}</p>"
+            self.add("caption", html, caption, index)
         return src, normalize_space(caption)
 
     # -- byline, copyright, files -----------------------------------------------------------
@@ -642,14 +702,14 @@ class _Builder:
             return None, []
         if kind == "empty":
             return [], []
-        placeholder = f'<li><a href="#none">{_text(PLACEHOLDER_LABEL)}</a></li>'
+        placeholder = f'<li><a href="#none">{escape_text(PLACEHOLDER_LABEL)}</a></li>'
         if kind == "placeholder":
             return [placeholder], []
         items: list[str] = []
         truth: list[tuple[str, int, str | None]] = []
         seen: set[int] = set()
         stored: list[tuple[str, int, str | None]] = []
-        for number in range(1, c.integer(1, 3) + 1):
+        for _ in range(c.integer(1, 3)):
             if stored and c.integer(0, 3) == 0:
                 name, seq, size = c.choice(stored)
                 self.form("files:duplicate")
@@ -661,9 +721,13 @@ class _Builder:
                 ))
                 if not name.isascii():
                     self.form("files:korean_name")
-                seq = number
-                size = c.choice((None, f"({c.integer(1, 9)}.{c.integer(0, 9)}MB)",
-                                 f"({c.integer(10, 999)}.{c.integer(0, 9)}KB)"))
+                seq = len(stored) + 1  # the real files are numbered 1, 2, ... in page order
+                # the demo serves files of the labelled size: megabyte labels are rare and
+                # below 2 MB, kilobyte ones below 300 KB, so a demo crawl stays light
+                size = c.choice((None, None, f"(1.{c.integer(0, 9)}MB)",
+                                 f"({c.integer(10, 299)}.{c.integer(0, 9)}KB)",
+                                 f"({c.integer(10, 299)}.{c.integer(0, 9)}KB)",
+                                 f"({c.integer(10, 299)}.{c.integer(0, 9)}KB)"))
                 self.form("files:size" if size else "files:no_size")
                 stored.append((name, seq, size))
             style = c.choice(("direct", "direct_percent", "jsdown_href", "jsdown_onclick"))
@@ -672,11 +736,11 @@ class _Builder:
             if style in ("direct", "direct_percent"):
                 href = escape(self.download_path(seq))
                 label = quote(name) if style == "direct_percent" else name
-                link = f'<a href="{href}">{_text(label)}</a>'
+                link = f'<a href="{href}">{escape_text(label)}</a>'
             elif style == "jsdown_href":
-                link = f'<a href="javascript:{call}">{_text(name)}</a>'
+                link = f'<a href="javascript:{call}">{escape_text(name)}</a>'
             else:
-                link = f'<a href="#none" onclick="{call}return false;">{_text(name)}</a>'
+                link = f'<a href="#none" onclick="{call}return false;">{escape_text(name)}</a>'
             span = f' <span class="size">{size}</span>' if size else ""
             items.append(f"<li>{link}{span}</li>")
             if seq not in seen:
@@ -699,9 +763,15 @@ class _Builder:
 
     def build(self) -> Post:
         c = self.c
-        number = c.integer(100_000, 999_999)
-        self.seq = f"I_{number}" if self.press and c.boolean() else f"O_{number}"
-        year, month, day = c.integer(2008, 2025), c.integer(1, 12), c.integer(1, 28)
+        if self.fixed_seq is None:
+            number = c.integer(100_000, 999_999)
+            self.seq = f"I_{number}" if self.press and c.boolean() else f"O_{number}"
+        else:
+            self.seq = self.fixed_seq
+        if self.fixed_date is None:
+            year, month, day = c.integer(2008, 2025), c.integer(1, 12), c.integer(1, 28)
+        else:
+            year, month, day = self.fixed_date
         self.stamp = f"{year:04d}{month:02d}{day:02d}"
         dashes = c.integer(0, 3) == 0
         self.form("date:dashes" if dashes else "date:dots")
@@ -736,16 +806,17 @@ class _Builder:
         self.form(f"photos:{len(images)}")
         lines, authors = self.byline()
         notice, copyright_truth = self.copyright()
-        tail_lines = [_text(line) for line in lines]
+        tail_lines = [escape_text(line) for line in lines]
         if notice is not None:
-            tail_lines.append(_text(notice) + self.trail())
+            tail_lines.append(escape_text(notice) + self.trail())
         if tail_lines:
             if len(tail_lines) > 1 and c.boolean():
-                self.paragraphs.append("<p>" + "<br>".join(tail_lines) + "</p>")
+                self.add("byline", "<p>" + "<br>".join(tail_lines) + "</p>")
                 self.form("byline:br_joined")
             else:
-                for line in tail_lines:
-                    self.paragraphs.append(f"<p>{line}</p>")
+                for i, line in enumerate(tail_lines):
+                    kind = "byline" if i < len(lines) else "copyright"
+                    self.add(kind, f"<p>{line}</p>")
         if c.boolean():
             self.spacer()
         file_items, attachments = self.files()
@@ -755,8 +826,9 @@ class _Builder:
         post = Post(
             board=self.board, seq=self.seq, title_raw=title_raw, published_raw=published_raw,
             hits=c.integer(0, 99_999), encoding=self.encoding, js_href=c.boolean(),
-            paragraphs=self.paragraphs, file_items=file_items, forms=self.forms,
-            extra_query=extra,
+            blocks=self.blocks, file_items=file_items, forms=self.forms,
+            extra_query=extra, title=title, cut_limit=self.limit, headline=self.headline,
+            files=attachments,
         )
         self.form("link:javascript_href" if post.js_href else "link:onclick")
         post.truth = {
@@ -782,8 +854,20 @@ class _Builder:
         return post
 
 
-def draw_post(c: Chooser, board_key: str | None = None) -> Post:
+def draw_post(
+    c: Chooser,
+    board_key: str | None = None,
+    *,
+    seq: str | None = None,
+    date: tuple[int, int, int] | None = None,
+    cut_limit: int | None = None,
+    words: Chooser | None = None,
+) -> Post:
     """Draw one post (and its truth) from the contract grammar.
+
+    The demo site fixes what its catalogue decides: the article id ``seq``, the ``date``
+    (year, month, day) and the title's ``cut_limit``; ``words`` draws the words of the
+    body paragraphs (by default ``c``), so that a revision can redraw them alone.
 
     >>> post = draw_post(RandomChooser(7))
     >>> post.record("https://www.mnd.go.kr")["id"] == post.seq
@@ -791,4 +875,4 @@ def draw_post(c: Chooser, board_key: str | None = None) -> Post:
     >>> "post_content" in post.page()
     True
     """
-    return _Builder(c, board_key).build()
+    return _Builder(c, board_key, seq=seq, date=date, cut_limit=cut_limit, words=words).build()

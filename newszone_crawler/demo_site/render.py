@@ -1,9 +1,11 @@
 """HTML of the demo board, following the board's markup contract.
 
-Pure functions from :mod:`.content` objects to ``str``.  Article pages are rendered
-once per (article, revision, has-newer-article) and cached by the site, so the two
-values that change per request are left as placeholders: :data:`HIT_SLOT` (the view
-counter) and :data:`PAGE_SLOT` (the ``page`` the article was opened from).
+Pure functions from :mod:`.content` objects to ``str``; the page chrome
+(:func:`page_frame`, :func:`heading`, :func:`escape_text`) is shared with :mod:`.grammar`.
+Article pages are rendered once per (article, revision, has-newer-article) and cached by
+the site, so the two values that change per request are left as placeholders:
+:data:`HIT_SLOT` (the view counter) and :data:`PAGE_SLOT` (the ``page`` the article was
+opened from).
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-from .content import BOARDS, SECTION, SITE_ID, Article, Board, FileLink, Meta
+from .board import BOARDS, LIST_PATH, SECTION, SITE_ID, Board
+
+if TYPE_CHECKING:  # only for annotations: content imports grammar, which imports this
+    from .content import Article, Meta
 
 HIT_SLOT = "\x00HIT\x00"
 PAGE_SLOT = "\x00PAGE\x00"
-LIST_PATH = "/user/boardList.action"
 PAGE_SIZE = 10
 PAGING_BLOCK = 10
 
@@ -29,11 +34,11 @@ def _char_ref(match: re.Match[str]) -> str:
     return "&#0;" if code == 0 else f"&#x{code:X};"
 
 
-def _text(value: str) -> str:
+def escape_text(value: str) -> str:
     """Escape text for HTML; NUL and lone surrogates (which no encoding can carry, and
     which only fault modes put in text) become ``&#0;`` / ``&#xD800;`` references.
 
-    >>> _text("a <b> & \\x00 \\ud800")
+    >>> escape_text("a <b> & \\x00 \\ud800")
     'a &lt;b&gt; &amp; &#0; &#xD800;'
     """
     escaped = escape(value, quote=False)
@@ -69,25 +74,25 @@ def _script(board: Board, page: str) -> str:
     )
 
 
-def _page(title: str, board: Board | None, contents: str, encoding: str, page: str) -> str:
+def page_frame(title: str, board: Board | None, contents: str, encoding: str, page: str) -> str:
     """The page frame: head, menu, ``div#contents`` and the footer."""
     if encoding == "utf-8":
         charset = '<meta charset="utf-8">'
     else:
         charset = f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">'
     menu = "".join(
-        f'<li><a href="{listing_href(b)}">{_text(b.name)}</a></li>' for b in BOARDS.values()
+        f'<li><a href="{listing_href(b)}">{escape_text(b.name)}</a></li>' for b in BOARDS.values()
     )
     script = _script(board, page) if board else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n'
         f"{charset}\n"
-        f"<title>{_text(title)}</title>\n"
+        f"<title>{escape_text(title)}</title>\n"
         f"{script}\n"
         "</head>\n<body>\n"
         '<div id="header"><h1 class="logo"><a href="/">Ministry of National Defense</a></h1>\n'
-        f'<ul id="gnb"><li class="depth1">{_text(SECTION)}<ul>{menu}</ul></li></ul></div>\n'
+        f'<ul id="gnb"><li class="depth1">{escape_text(SECTION)}<ul>{menu}</ul></li></ul></div>\n'
         f'<div id="contents">\n{contents}\n</div>\n'
         '<div id="footer"><p>22 Itaewon-ro, Yongsan-gu, Seoul, Republic of Korea</p>\n'
         "<p>Copyright &copy; Ministry of National Defense. All Rights Reserved.</p></div>\n"
@@ -95,11 +100,13 @@ def _page(title: str, board: Board | None, contents: str, encoding: str, page: s
     )
 
 
-def _heading(board: Board) -> str:
+def heading(board: Board) -> str:
+    """The board's location line and headings, above a listing or a post."""
     return (
-        f'<div class="location">Home &gt; {_text(SECTION)} &gt; {_text(board.name)}</div>\n'
-        f'<h2 class="tit_h2">{_text(SECTION)}</h2>\n'
-        f'<h3 class="tit_h3">{_text(board.name)}</h3>'
+        f'<div class="location">Home &gt; {escape_text(SECTION)} &gt; '
+        f"{escape_text(board.name)}</div>\n"
+        f'<h2 class="tit_h2">{escape_text(SECTION)}</h2>\n'
+        f'<h3 class="tit_h3">{escape_text(board.name)}</h3>'
     )
 
 
@@ -107,8 +114,8 @@ def view_link(meta: Meta, text: str) -> str:
     """An ``<a>`` opening an article through ``jf_view`` (onclick or href style)."""
     call = f"jf_view('{meta.board.board_id}','{meta.seq}');"
     if meta.js_href:
-        return f'<a href="javascript:{call}">{_text(text)}</a>'
-    return f'<a href="#none" onclick="{call}return false;">{_text(text)}</a>'
+        return f'<a href="javascript:{call}">{escape_text(text)}</a>'
+    return f'<a href="#none" onclick="{call}return false;">{escape_text(text)}</a>'
 
 
 def _row(meta: Meta, hits: int, notice: bool) -> str:
@@ -156,48 +163,13 @@ def listing_page(
     items.extend(_row(meta, hits, notice=False) for meta, hits in rows)
     last = max(1, -(-total // PAGE_SIZE))
     contents = (
-        f"{_heading(board)}\n"
+        f"{heading(board)}\n"
         '<div class="board_list">\n'
         f'<p class="total">Total <strong>{total}</strong> posts</p>\n'
         '<ul class="list_post">\n' + "\n".join(items) + "\n</ul>\n"
         "</div>\n" + paging(board, page, last)
     )
-    return _page(f"{board.name} | {SECTION}", board, contents, "utf-8", str(page))
-
-
-def _block(article: Article, index: int) -> str:
-    block = article.blocks[index]
-    kind = block.kind
-    if kind == "headline":
-        return f"<p><b>{_text(block.text)}</b></p>"
-    if kind == "spacer":
-        return f"<p>{block.lead}</p>"
-    if kind == "deck":
-        return "<p>" + "<br>".join(_text(line) for line in block.lines) + "</p>"
-    if kind == "image":
-        return f'<p style="text-align:center"><img src="{block.src}" alt=""></p>'
-    if kind == "caption":
-        return f'<p style="text-align:center">{_text(block.text)}{block.trail}</p>'
-    if kind == "raw":
-        return block.lead
-    return f"<p>{block.lead}{_text(block.text)}{block.trail}</p>"
-
-
-def _file_item(article: Article, link: FileLink) -> str:
-    meta = article.meta
-    if link.href == "none":
-        href = "#none"
-    elif link.href == "void":
-        href = "javascript:void(0)"
-    elif link.href == "url":
-        href = escape(link.url)
-    elif link.href == "jsdown":
-        href = f"javascript:jf_fileDown('{meta.board.board_id}','{meta.seq}','{link.file_seq}');"
-    else:
-        assert link.file_seq is not None
-        href = escape(article.download_path(link.file_seq))
-    size = f' <span class="size">{link.size_raw}</span>' if link.size_raw else ""
-    return f'<li><a href="{href}">{_text(link.label)}</a>{size}</li>'
+    return page_frame(f"{board.name} | {SECTION}", board, contents, "utf-8", str(page))
 
 
 def _prev_next(prev_meta: Meta | None, next_meta: Meta | None) -> str:
@@ -213,20 +185,20 @@ def article_page(article: Article, prev_meta: Meta | None, next_meta: Meta | Non
     """An article page with :data:`HIT_SLOT` and :data:`PAGE_SLOT` left to fill."""
     meta = article.meta
     board = meta.board
-    post = "\n".join(_block(article, i) for i in range(len(article.blocks)))
-    if article.file_links is None:
+    post = "\n".join(block.html for block in article.blocks)
+    if article.file_items is None:
         files = ""
     else:
-        items = "\n".join(_file_item(article, link) for link in article.file_links)
+        items = "\n".join(article.file_items)
         files = (
             '<div class="file_list">\n<dl><dt>File</dt><dd><ul>\n'
             f"{items}\n</ul></dd></dl>\n</div>\n"
         )
     contents = (
-        f"{_heading(board)}\n"
+        f"{heading(board)}\n"
         '<div class="board_view">\n'
         '<div class="wrap_title">\n'
-        f'<p class="title">{_text(meta.title_raw)}</p>\n'
+        f'<p class="title">{escape_text(meta.title_raw)}</p>\n'
         f'<dl class="info"><dt>Date :</dt><dd>{meta.published_raw}</dd>'
         f"<dt>Hit :</dt><dd>{HIT_SLOT}</dd></dl>\n"
         "</div>\n"
@@ -237,22 +209,26 @@ def article_page(article: Article, prev_meta: Meta | None, next_meta: Meta | Non
         f'&amp;page={PAGE_SLOT}">List</a></div>\n'
         "</div>"
     )
-    return _page(f"{meta.title_raw} | {board.name}", board, contents, meta.encoding, PAGE_SLOT)
+    title = f"{meta.title_raw} | {board.name}"
+    return page_frame(title, board, contents, meta.encoding, PAGE_SLOT)
 
 
 def index_page() -> str:
     """The site root: links to the three boards."""
     links = "\n".join(
-        f'<li><a href="{listing_href(b, 1)}">{_text(b.name)}</a></li>' for b in BOARDS.values()
+        f'<li><a href="{listing_href(b, 1)}">{escape_text(b.name)}</a></li>'
+        for b in BOARDS.values()
     )
-    contents = f'<h2 class="tit_h2">{_text(SECTION)}</h2>\n<ul class="boards">\n{links}\n</ul>'
-    return _page(f"{SECTION} | Ministry of National Defense", None, contents, "utf-8", "1")
+    contents = (
+        f'<h2 class="tit_h2">{escape_text(SECTION)}</h2>\n<ul class="boards">\n{links}\n</ul>'
+    )
+    return page_frame(f"{SECTION} | Ministry of National Defense", None, contents, "utf-8", "1")
 
 
 def not_found_page() -> str:
     """Body of a 404 answer."""
     contents = "<h2>404 Not Found</h2>\n<p>The requested page or post does not exist.</p>"
-    return _page("404 Not Found", None, contents, "utf-8", "1")
+    return page_frame("404 Not Found", None, contents, "utf-8", "1")
 
 
 def status_page(title: str, message: str) -> str:
@@ -261,8 +237,8 @@ def status_page(title: str, message: str) -> str:
     >>> "<h2>410 Gone</h2>" in status_page("410 Gone", "Deleted.")
     True
     """
-    contents = f"<h2>{_text(title)}</h2>\n<p>{_text(message)}</p>"
-    return _page(title, None, contents, "utf-8", "1")
+    contents = f"<h2>{escape_text(title)}</h2>\n<p>{escape_text(message)}</p>"
+    return page_frame(title, None, contents, "utf-8", "1")
 
 
 def maintenance_page() -> str:
@@ -272,7 +248,8 @@ def maintenance_page() -> str:
         "<p>The service is temporarily unavailable for scheduled maintenance."
         " Please try again later.</p>\n</div>"
     )
-    return _page("Service maintenance | Ministry of National Defense", None, contents, "utf-8", "1")
+    title = "Service maintenance | Ministry of National Defense"
+    return page_frame(title, None, contents, "utf-8", "1")
 
 
 ROBOTS_TXT = """\

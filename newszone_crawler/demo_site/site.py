@@ -19,19 +19,16 @@ from urllib.parse import parse_qs, quote
 
 from . import faults as faultmod
 from . import media, render
+from .board import BOARD_BY_ID, BOARDS, Board
 from .content import (
-    BOARD_BY_ID,
-    BOARDS,
     MAX_ARTICLES,
     Article,
-    Board,
     Meta,
     article_meta,
     board_count,
     board_of,
     build_article,
-    image_count,
-    image_path,
+    image_paths,
     k_of,
     k_of_seq,
     seq_of,
@@ -469,9 +466,7 @@ class DemoSite:
             k = k_of_seq(prefix + match.group(2))
             if k is None or k > self._articles or self._is_deleted(k):
                 continue
-            meta = article_meta(k)
-            index = int(match.group(3))
-            if 1 <= index <= image_count(meta) and image_path(meta, index) == path:
+            if path in image_paths(k):
                 return k
         return None
 

@@ -444,9 +444,3 @@ KOREAN_TITLE_ACTIONS: tuple[str, ...] = (
     "발표", "개최", "실시", "강화", "점검", "확대", "방문", "격려", "논의", "추진",
 )
 # fmt: on
-
-NOTICE_TITLES: dict[str, str] = {
-    "recent": "Notice: Guide to reprinting News Zone articles and photos",
-    "photo": "Notice: Use of photographs on the Photo News board",
-    "press": "Notice: Press releases are provided for reference; the Korean text prevails",
-}
