@@ -143,7 +143,7 @@ def test_a_full_disk_leaves_only_whole_records_and_a_clear_error(tmp_path: Path)
 
 def test_after_a_failed_write_the_file_goes_on_with_whole_records(tmp_path: Path) -> None:
     folder = tmp_path / "small"
-    with small_disk(folder, 128 * 1024) as kind:
+    with small_disk(folder, 128 * 1024):
         writer = WarcWriter(folder, "run-1")
         first = writer.write(exchange(1))
         with pytest.raises(WarcWriteError):
