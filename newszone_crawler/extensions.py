@@ -248,6 +248,11 @@ class RunSummary:
         stats.set_value("newszone/status", verdict.status)
         stats.set_value("newszone/exit_code", verdict.exit_code)
         stats.set_value("newszone/reasons", list(verdict.reasons))
+        if getattr(self.crawler.engine, "start_time", None) is None:
+            # The spider closed as it opened (refused arguments): the engine never started,
+            # so no engine_stopped signal follows; the summary is logged now.
+            self.engine_stopped()
+            return
         # Connected now, so it runs after every engine_stopped handler connected at start
         # (the manifest's): the summary is the last thing the run logs.
         self.crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
