@@ -297,3 +297,15 @@ def test_the_next_run_finishes_a_killed_runs_warc(tmp_path: Path) -> None:
         else:
             assert after[seq][1:] == (name, record_id, offset), seq
     _assert_rows_point_at_their_records(tmp_path, list(after.values()))
+
+
+def test_the_cdxj_index_is_the_same_after_a_wacz_was_made_in_the_process(tmp_path: Path) -> None:
+    # importing wacz adds "warcinfo" to cdxj-indexer's default record types, process-wide
+    import wacz.waczindexer  # noqa: F401
+
+    writer = WarcWriter(tmp_path, "run-1")
+    written = [writer.write(exchange(number, size=2_000)) for number in range(3)]
+    (warc,) = writer.close()
+    lines = index_cdxj(warc).read_text().splitlines()
+    assert len(lines) == len(written)  # one per response, no warcinfo line
+    assert all('"application/warc-fields"' not in line for line in lines)

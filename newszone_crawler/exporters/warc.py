@@ -472,14 +472,19 @@ def sha256_file(path: str | Path) -> str:
 
 
 def index_cdxj(warc: str | Path) -> Path:
-    """Write ``<warc>.cdxj`` beside a WARC file (``cdxj-indexer``); return its path."""
+    """Write ``<warc>.cdxj`` beside a WARC file (``cdxj-indexer``); return its path.
+
+    The record types are named, not left to the indexer's default: importing ``wacz`` adds
+    ``warcinfo`` to that default for the whole process, so the index would depend on
+    whether a WACZ was made earlier in the same process."""
     from cdxj_indexer.main import write_cdx_index
 
     warc = Path(warc)
     target = warc.with_name(warc.name.removesuffix(".warc.gz") + ".cdxj")
     tmp = target.with_name(target.name + OPEN_SUFFIX)
     with open(tmp, "w", encoding="utf-8") as out:
-        write_cdx_index(out, [str(warc)], {"sort": True, "post_append": True})
+        write_cdx_index(out, [str(warc)], {"sort": True, "post_append": True,
+                                           "records": "response,revisit,resource"})
     os.replace(tmp, target)
     return target
 
