@@ -309,3 +309,34 @@ def test_the_cdxj_index_is_the_same_after_a_wacz_was_made_in_the_process(tmp_pat
     lines = index_cdxj(warc).read_text().splitlines()
     assert len(lines) == len(written)  # one per response, no warcinfo line
     assert all('"application/warc-fields"' not in line for line in lines)
+
+
+def test_compressed_payloads_are_stored_and_pages_deflated(tmp_path: Path) -> None:
+    import dataclasses
+    import gzip
+
+    # a JPEG is not deflated again, even where deflate would gain (the type decides, not a trial)
+    photo = dataclasses.replace(exchange(1), response_headers=[("Content-Type", "image/jpeg")],
+                                payload=b"\xff\xd8" + bytes(50_000))
+    page = dataclasses.replace(exchange(2), response_headers=[("Content-Type", "text/html")],
+                               payload=b"<p>the same words again</p>\n" * 2_000)
+    writer = WarcWriter(tmp_path, "run-1")
+    where = [writer.write(photo), writer.write(page)]
+    (warc,) = writer.close()
+    data = warc.read_bytes()
+    members = []
+    for start, end in zip([w.warc_offset for w in where], [where[1].warc_offset, len(data)],
+                          strict=True):
+        members.append(data[start:end])
+    # the photo's members (response + request) are stored: no smaller than what they hold
+    assert len(members[0]) >= len(photo.payload)
+    # the page is deflated: far smaller than its 58 kB
+    assert len(members[1]) < len(page.payload) // 10
+    records = read_records(warc)
+    assert [t for t, _, _ in records] == ["warcinfo"] + ["response", "request"] * 2
+    with open(warc, "rb") as fh:
+        bodies = [r.content_stream().read() for r in ArchiveIterator(fh)
+                  if r.rec_type == "response"]
+    assert bodies == [photo.payload, page.payload]
+    assert gzip.decompress(members[0])  # whole gzip members, each readable alone
+    assert warcio_check(warc).returncode == 0
