@@ -3,8 +3,12 @@
 :class:`WarcWriter` writes request/response record pairs into
 ``<dir>/newszone-<run id>-<n>.warc.gz``. A file being written carries the ``.open`` suffix
 and is renamed when closed; files roll over past a size limit; each starts with a ``warcinfo``
-record naming the software and the run. :func:`index_cdxj` writes a CDXJ index per WARC file
-(``cdxj-indexer``), :func:`package_wacz` a WACZ of chosen WARC files (``wacz``; the
+record naming the software and the run. The writer keeps, while writing, the CDXJ line of each
+response record (:func:`cdxj_line`, as ``cdxj-indexer`` writes it) and a running sha256 and size
+of each file, so that nothing is read again at the close (:meth:`WarcWriter.write_index`,
+:attr:`WarcWriter.digests`); :meth:`WarcWriter.submit` does the writing in the writer's own
+thread. :func:`index_cdxj` writes a CDXJ index by reading a WARC file (``cdxj-indexer``: for
+files finished by a later run, and rebuilds), :func:`package_wacz` a WACZ of chosen WARC files (``wacz``; the
 ``python -m newszone_crawler wacz`` command), with one page per captured article titled with
 its title (:func:`article_pages`), which web-archive players open directly.
 
@@ -17,10 +21,12 @@ import contextlib
 import errno
 import hashlib
 import io
+import json
 import logging
 import os
 import re
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -30,6 +36,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import iso_date_to_timestamp
 from warcio.warcwriter import WARCWriter
 
 logger = logging.getLogger(__name__)
@@ -144,6 +151,15 @@ class WarcWriter:
     last whole pair before anything else is appended, and :class:`WarcWriteError` is raised.
     If even the cut fails, the file is left with its ``.open`` suffix for the next run to
     finish (:func:`finish_open_warc`) and the next write starts a new file.
+
+    :meth:`write` works in the caller's thread; :meth:`submit` hands the exchange to the
+    writer's one thread (serialize, digest, gzip, append) and returns a future of its
+    :class:`WarcLocation`: one thread, first in first out, so the records are in the order
+    submitted and each offset is exact. Use one or the other on a writer, not both at once.
+
+    Of each file written whole it keeps the sha256 and size (``digests``, by final path) and,
+    unless a record it cannot index went in, the CDXJ lines of its response records
+    (:meth:`write_index` writes them).
     """
 
     def __init__(
@@ -173,6 +189,12 @@ class WarcWriter:
         # records are serialized plain and gzipped here, each at its own level (see _gzip_member)
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
         self._name = ""
+        self._sha = hashlib.sha256()
+        self._lines: list[str] | None = []
+        self.digests: dict[Path, tuple[int, str]] = {}
+        """Final path -> (size, hex sha256) of each finished file, hashed as it was written."""
+        self._indexes: dict[Path, list[str] | None] = {}
+        self._executor: ThreadPoolExecutor | None = None
 
     @property
     def _open_path(self) -> Path:
@@ -200,7 +222,9 @@ class WarcWriter:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._fh = open(path, "xb", buffering=0)  # noqa: SIM115 (closed in close())
             self._size = 0
-            self._append(data)
+            self._sha = hashlib.sha256()
+            self._lines = []
+            self._append(data, [])  # cdxj-indexer is told not to index warcinfo
         except OSError as exc:
             # a file without its whole warcinfo holds nothing: remove it, reuse its number
             if self._fh is not None:
@@ -228,18 +252,43 @@ class WarcWriter:
             self.abandoned.append(self._open_path)
             raise WarcWriteError(self._open_path, exc) from exc
         self.files.append(final)
+        self.digests[final] = (self._size, self._sha.hexdigest())
+        self._indexes[final] = self._lines
 
     def close(self) -> list[Path]:
-        """Close the current file (renamed without ``.open``); return every file finished."""
+        """Wait for the records submitted to be written, close the current file (renamed
+        without ``.open``); return every file finished."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         self._close_current()
         return list(self.files)
+
+    def write_index(self, warc: Path) -> tuple[Path, int, str]:
+        """Write the CDXJ index of a finished file beside it (:func:`cdxj_of`): from the lines
+        kept while writing, or, when a record went in that they do not cover, by reading the
+        file (:func:`index_cdxj`). Returns its path, size and sha256."""
+        lines = self._indexes.get(Path(warc))
+        if lines is None:
+            target = index_cdxj(warc)
+            return target, target.stat().st_size, sha256_file(target)
+        data = "".join(sorted(lines)).encode("utf-8")  # sorted as cdxj-indexer sorts them
+        target = cdxj_of(warc)
+        tmp = target.with_name(target.name + OPEN_SUFFIX)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return target, len(data), hashlib.sha256(data).hexdigest()
 
     # -- writing bytes -----------------------------------------------------------------------
 
     def _serialize(self, records: list[Any]) -> bytes:
-        """Records as the bytes of one gzip member each, made in memory: a payload that is
-        already compressed (photos, PDF, ZIP, HWP...) is stored (level 0), the rest deflated
-        at a moderate level (warcio's own writer spends level 9 on every record)."""
+        """Records as the bytes of one gzip member each, made in memory (see :meth:`_members`)."""
+        return b"".join(self._members(records))
+
+    def _members(self, records: list[Any]) -> list[bytes]:
+        """Records as one gzip member each, made in memory: a payload that is already
+        compressed (photos, PDF, ZIP, HWP...) is stored (level 0), the rest deflated at a
+        moderate level (warcio's own writer spends level 9 on every record)."""
         members = []
         for record in records:
             self._buffer.seek(0)
@@ -247,10 +296,12 @@ class WarcWriter:
             self._writer.write_record(record)
             raw = self._buffer.getvalue()
             members.append(gzip_member(raw, 0 if already_compressed(record, raw) else GZIP_LEVEL))
-        return b"".join(members)
+        return members
 
-    def _append(self, data: bytes) -> None:
-        """Write ``data`` at the end of the current file, whole or not at all."""
+    def _append(self, data: bytes, lines: list[str] | None = None) -> None:
+        """Write ``data`` at the end of the current file, whole or not at all; ``lines`` are
+        the CDXJ lines of the records in it (None: not known, the file's index is then made
+        by reading it at the close)."""
         assert self._fh is not None
         start = self._size
         view = memoryview(data)
@@ -265,6 +316,11 @@ class WarcWriter:
             self._cut_back(start, exc)
             raise WarcWriteError(self._open_path, exc) from exc
         self._size = start + len(data)
+        self._sha.update(data)  # only what is in the file for good: a cut write never counts
+        if lines is None or self._lines is None:
+            self._lines = None
+        else:
+            self._lines.extend(lines)
 
     def _cut_back(self, end: int, cause: OSError) -> None:
         """Cut the current file back to ``end`` (the last whole record); if that fails, leave
@@ -284,6 +340,13 @@ class WarcWriter:
             self.abandoned.append(self._open_path)
 
     # -- records -----------------------------------------------------------------------------
+
+    def submit(self, exchange: Exchange) -> Future[WarcLocation]:
+        """:meth:`write` in the writer's thread: a future of the location (or of the
+        :class:`WarcWriteError`). Records are written in the order submitted."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+        return self._executor.submit(self.write, exchange)
 
     def write(self, exchange: Exchange) -> WarcLocation:
         """Write the response record, then the request record concurrent to it. Raises
@@ -327,9 +390,59 @@ class WarcWriter:
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", record_id)
         offset = self._size
-        self._append(self._serialize([response, request]))
+        members = self._members([response, request])
+        # a POST/PUT response is keyed with its request body by cdxj-indexer (post_append):
+        # not repeated here, the file is then indexed by reading it
+        line = None if exchange.method.upper() in ("POST", "PUT") else cdxj_line(
+            response, self._name, offset, len(members[0]))
+        self._append(b"".join(members), None if line is None else [line])
         self.records += 1
         return WarcLocation(self._name, record_id, offset)
+
+
+_MIME_END = re.compile(r"[;\s]")
+
+
+def cdxj_line(record: Any, filename: str, offset: int, length: int) -> str:
+    """The CDXJ line of a response record just written (its headers as serialized), as
+    ``cdxj-indexer`` writes it reading the file (with newline): SURT key, 14-digit time, and
+    ``url``, ``mime``, ``status``, ``digest``, ``length``, ``offset``, ``filename`` (each
+    only when the record has it).
+
+    >>> from warcio.warcwriter import BufferWARCWriter
+    >>> writer = BufferWARCWriter(warc_version="1.1")
+    >>> headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+    ...                            protocol="HTTP/1.1")
+    >>> record = writer.create_warc_record("http://www.mnd.go.kr/a?b=1", "response",
+    ...     payload=io.BytesIO(b"hi"), length=2, http_headers=headers,
+    ...     warc_headers_dict={"WARC-Date": "2026-12-01T03:28:14.5Z"})
+    >>> writer.write_record(record)
+    >>> print(cdxj_line(record, "x.warc.gz", 10, 200), end="")  # doctest: +ELLIPSIS
+    kr,go,mnd)/a?b=1 20261201032814 {"url": "http://www.mnd.go.kr/a?b=1", "mime": "text/html", "status": "200", "digest": "sha1:...", "length": "200", "offset": "10", "filename": "x.warc.gz"}
+    """
+    import surt
+
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    index: dict[str, str] = {}
+    if url is not None:
+        index["url"] = url
+    http = record.http_headers
+    mime = http.get_header("Content-Type") if http else None
+    if mime is not None:  # as the reader finds it (stripped), cut at the first ; or space
+        mime = mime.strip()
+        index["mime"] = _MIME_END.split(mime, 1)[0].strip() if mime else mime
+    if http:
+        index["status"] = http.get_statuscode()
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    if digest is not None:
+        index["digest"] = digest
+    index |= {"length": str(length), "offset": str(offset), "filename": filename}
+    try:
+        key = surt.surt(url)
+    except Exception:  # as cdxj-indexer: an URL surt cannot read is its own key
+        key = url
+    stamp = iso_date_to_timestamp(record.rec_headers.get_header("WARC-Date"))
+    return f"{key} {stamp} {json.dumps(index)}\n"
 
 
 # -- compression -------------------------------------------------------------------------------
