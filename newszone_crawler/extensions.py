@@ -317,15 +317,19 @@ class RunManifest:
     their CDXJ indexes, the WACZ, the JSON lines feed, attachment files) with size and sha256.
     Paths are relative to the output folder, the parent of ``NEWSZONE_MANIFEST_DIR``.
 
-    Components announce files with the ``output_written`` signal; feeds are taken from
-    ``feed_slot_closed``. The manifest is written when the engine has stopped, after the feeds
-    are closed, to a temporary name and renamed.
+    Components announce files with the ``output_written`` signal, with the ``size`` and
+    ``sha256`` they computed while writing when they have them (the WARC writer, the
+    attachments): those files are not read again, only their size is checked; feeds are taken
+    from ``feed_slot_closed`` and hashed here. The manifest is written when the engine has
+    stopped, after the feeds are closed, to a temporary name and renamed.
     """
 
     def __init__(self, crawler: Crawler, directory: str) -> None:
         self.crawler = crawler
         self.directory = Path(directory)
         self.paths: list[Path] = []
+        self.known: dict[Path, tuple[int, str]] = {}
+        """Path -> (size, sha256) announced by the component that wrote the file."""
         crawler.signals.connect(self.output_written, signal=output_written)
         crawler.signals.connect(self.feed_slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
@@ -337,8 +341,13 @@ class RunManifest:
             raise NotConfigured("NEWSZONE_MANIFEST_DIR is empty")
         return cls(crawler, directory)
 
-    def output_written(self, path: Path) -> None:
+    def output_written(self, path: Path, size: int | None = None,
+                       sha256: str | None = None) -> None:
         self.paths.append(Path(path))
+        if size is not None and sha256 is not None:
+            self.known[Path(path)] = (size, sha256)
+        else:
+            self.known.pop(Path(path), None)
 
     def feed_slot_closed(self, slot: Any) -> None:
         uri = getattr(slot, "uri", "")
@@ -355,8 +364,12 @@ class RunManifest:
         root = self.directory.resolve().parent  # the output folder: manifests/ is in it
         for path in dict.fromkeys(self.paths):
             if path.exists():
-                entries.append({"path": output_relative(path, root), "bytes": path.stat().st_size,
-                                "sha256": sha256_file(path)})
+                size = path.stat().st_size
+                known = self.known.get(path)
+                # hashed while written; a file whose size changed since is hashed again
+                sha256 = known[1] if known and known[0] == size else sha256_file(path)
+                entries.append({"path": output_relative(path, root), "bytes": size,
+                                "sha256": sha256})
         if not entries:  # a run that wrote no file leaves no manifest either (its runs row says it all)
             logger.info("Manifest: none (the run wrote no file)")
             return

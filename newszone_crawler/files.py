@@ -671,7 +671,8 @@ class AttachmentFilesPipeline(FilesPipeline):
             raise AttachmentError(f"not stored: {fault}", kind="disk") from exc
         self.stats.inc_value("newszone/files/bytes_downloaded", len(body))
         if output_written is not None:
-            self.crawler.signals.send_catch_log(output_written, path=self.files_store.resolve(path))
+            self.crawler.signals.send_catch_log(output_written, path=self.files_store.resolve(path),
+                                                size=len(body), sha256=digest)
         logger.debug("Attachment downloaded (%d bytes) to %s: %s", len(body), path, request.url)
         result: dict[str, Any] = {
             "url": request.url,

@@ -4,7 +4,9 @@
   ``HttpCompressionMiddleware`` at 590 on the way in, so before it on the way out): it sees the
   payload before Scrapy decompresses it and the headers as the server sent them. robots.txt,
   listings, articles, images and attachment downloads all pass through it. A response cut
-  short (``dataloss``) is recorded with ``WARC-Truncated: disconnect``.
+  short (``dataloss``) is recorded with ``WARC-Truncated: disconnect``. The records are
+  serialized, gzipped and written in the WARC writer's own thread; the response goes on once
+  its record is written, with its location in ``meta["warc"]``.
 * ``DataLossRetryMiddleware`` (940) retries a response cut short, and fails the request when
   the retries run out, so a half page never reaches the parser. (``DOWNLOAD_FAIL_ON_DATALOSS``
   is off so that the cut response reaches the WARC first.)
@@ -27,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from concurrent.futures import Future
 from pathlib import Path
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
@@ -39,6 +42,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_reques
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 from twisted.internet import reactor, task, threads
+from twisted.internet.defer import Deferred
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
@@ -49,6 +53,7 @@ from .exporters.sqlite_store import ArchiveStore
 from .exporters.warc import (
     OPEN_SUFFIX,
     Exchange,
+    WarcLocation,
     WarcWriteError,
     WarcWriter,
     article_titles,
@@ -89,7 +94,12 @@ class WarcCaptureMiddleware:
     news) writes no WARC file: those responses wait in memory (at most ``PENDING_MAX``) until
     the first article, photo or attachment response, and are written before it. The run's
     WACZ is made only when ``NEWSZONE_WACZ_PER_RUN`` is on (else ``python -m newszone_crawler
-    wacz`` packages chosen runs)."""
+    wacz`` packages chosen runs).
+
+    The writing (serialize, digest, gzip, append) is done in the writer's own thread
+    (:meth:`WarcWriter.submit`), in the order the responses came: the reactor thread only
+    waits for the location. The CDXJ index and the sha256 of each file are kept while writing:
+    the close reads nothing back (the manifest gets them with ``output_written``)."""
 
     PENDING_MAX = 50
 
@@ -175,7 +185,7 @@ class WarcCaptureMiddleware:
                 f": {recovered.damage}" if recovered.damage else "", unlinked,
             )
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         truncated = "disconnect" if "dataloss" in response.flags else None
         exchange = Exchange(
             url=response.url,
@@ -193,15 +203,38 @@ class WarcCaptureMiddleware:
             self.pending.append((request, exchange))  # no WARC yet for a run that may do nothing
             return response
         pending, self.pending = self.pending, []
-        for earlier, waiting in pending:
-            self._capture(earlier, waiting)
-        self._capture(request, exchange)
+        captures = [self._capture(earlier, waiting) for earlier, waiting in pending]
+        captures.append(self._capture(request, exchange))
+        for capture in captures:  # written in this order by the one writer thread
+            await maybe_deferred_to_future(capture)
         return response
 
-    def _capture(self, request: Request, exchange: Exchange) -> None:
+    def _capture(self, request: Request, exchange: Exchange) -> Deferred[None]:
+        """Submit the exchange to the writer's thread; the Deferred fires on the reactor
+        thread once ``request.meta`` holds its location (or its ``warc_error``)."""
+        done: Deferred[None] = Deferred()
+
+        def written(future: Future[WarcLocation]) -> None:  # in the writer's thread
+            reactor.callFromThread(self._captured, request, exchange, future, done)
+
+        self._writer().submit(exchange).add_done_callback(written)
+        return done
+
+    def _captured(self, request: Request, exchange: Exchange, future: Future[WarcLocation],
+                  done: Deferred[None]) -> None:
+        try:
+            self._note_capture(request, exchange, future)
+        except Exception as exc:  # a bug, not the disk: the response goes on, loudly
+            self.crawler.stats.inc_value("newszone/warc/write_failed")
+            logger.exception("Not captured in the WARC: %s", exchange.url)
+            request.meta["warc_error"] = f"{type(exc).__name__}: {exc}"
+        done.callback(None)
+
+    def _note_capture(self, request: Request, exchange: Exchange,
+                      future: Future[WarcLocation]) -> None:
         stats = self.crawler.stats
         try:
-            location = self._writer().write(exchange)
+            location = future.result()
         except WarcWriteError as exc:
             stats.inc_value("newszone/warc/write_failed")
             if isinstance(exc.cause, OSError):
@@ -233,9 +266,13 @@ class WarcCaptureMiddleware:
         files = list(self.writer.files)
         stats.set_value("newszone/warc/files", len(files))
         for warc in files:
-            self.crawler.signals.send_catch_log(output_written, path=warc)
+            size, sha256 = self.writer.digests[warc]
+            self.crawler.signals.send_catch_log(output_written, path=warc, size=size,
+                                                sha256=sha256)
             try:
-                self.crawler.signals.send_catch_log(output_written, path=index_cdxj(warc))
+                index, size, sha256 = self.writer.write_index(warc)
+                self.crawler.signals.send_catch_log(output_written, path=index, size=size,
+                                                    sha256=sha256)
             except OSError as exc:  # the disk, not a bug: named without a traceback
                 stats.inc_value("newszone/warc/index_failed")
                 note_local_fault(stats, local_fault(exc, warc.with_suffix(".cdxj")))
