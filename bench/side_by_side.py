@@ -54,7 +54,9 @@ def _key(name: str) -> str:
     return name.replace(" ", "_").replace("+", "_")
 
 
-def one_size(articles: int, args: argparse.Namespace, work: Path) -> dict[str, list[dict[str, Any]]]:
+def one_size(
+    articles: int, args: argparse.Namespace, work: Path
+) -> dict[str, list[dict[str, Any]]]:
     """All rounds at one catalogue size: pass records per run name."""
     runs: dict[str, list[dict[str, Any]]] = {}
     with DemoServer(articles, work / f"site-{articles}.log", args.chrome) as site:

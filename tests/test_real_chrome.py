@@ -47,7 +47,8 @@ def test_real_pages_weigh_what_the_real_site_pages_weigh() -> None:
     ids = real.all_ids()[::10]
     real_sizes = [len(_get(real, real.article_url(seq))[0]) for seq in ids]
     light_sizes = [len(_get(light, light.article_url(seq))[0]) for seq in ids]
-    assert 25_000 <= min(real_sizes) and max(real_sizes) <= 35_000, (min(real_sizes), max(real_sizes))
+    assert 25_000 <= min(real_sizes) and max(real_sizes) <= 35_000, (min(real_sizes),
+                                                                     max(real_sizes))
     assert mean(light_sizes) < 6_000  # the default stays light
     for key in BOARDS:
         assert 25_000 <= len(_get(real, real.listing_url(key, 1))[0]) <= 35_000
@@ -74,7 +75,8 @@ def test_the_chrome_holds_what_a_crawler_must_not_take_for_the_board() -> None:
     # the three boards' menu links, in the global menu and in the footer's site map
     for board in BOARDS.values():
         href = f"/user/boardList.action?boardId={board.board_id}&siteId=mndEN&id={board.menu_id}"
-        assert chrome.css(f'#gnb_wrap a[href="{href}"]') and chrome.css(f'#sitemap a[href="{href}"]')
+        assert chrome.css(f'#gnb_wrap a[href="{href}"]')
+        assert chrome.css(f'#sitemap a[href="{href}"]')
     scripts = " ".join(chrome.css("script::text").getall())
     assert '<a href="/user/boardList.action?command=view' in scripts
     assert "javascript:jf_view(" in scripts and "jf_fileDown(" in scripts
@@ -120,7 +122,8 @@ def test_real_listing_pages_give_the_rows_of_the_light_ones() -> None:
 
 @pytest.mark.xfail(strict=True, reason=(
     "parsing bug: on the empty page past the last, LISTING_ROWS falls through `ul.list_post > li`"
-    " (empty) to `table tbody tr` anywhere on the page: the chrome's 2 tables give 15 unlinked rows"))
+    " (empty) to `table tbody tr` anywhere on the page: the chrome's 2 tables give 15 unlinked"
+    " rows"))
 def test_the_empty_page_past_the_last_has_no_rows_in_real_chrome() -> None:
     site = DemoSite(150, chrome="real")
     url = site.listing_url("recent", site.pages("recent") + 1)
@@ -134,7 +137,8 @@ def test_the_empty_page_past_the_last_has_no_rows_in_real_chrome() -> None:
 def test_demo_chrome_argument_is_checked() -> None:
     assert parse_arguments({"demo": "1", "demo_chrome": "real"}).demo_chrome == "real"
     assert parse_arguments({"demo": "1"}).demo_chrome is None
-    with pytest.raises(ArgumentError, match="demo_chrome='heavy' is not a demo chrome: give light or real"):
+    message = "demo_chrome='heavy' is not a demo chrome: give light or real"
+    with pytest.raises(ArgumentError, match=message):
         parse_arguments({"demo_chrome": "heavy"})
 
 

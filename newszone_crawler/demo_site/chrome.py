@@ -153,7 +153,8 @@ def _side_menu(current: Board | None) -> str:
         f'<a href="{_item_href("02", i, name)}">{name}</a></li>'
         for i, (name, _) in enumerate(items, 1))
     return (f'<div id="lnb"><h2>{SECTION}</h2><ul class="lnb_list">{links}</ul>'
-            '<div class="lnb_banner"><a href="/user/sub.action?siteId=mndEN&amp;id=mndEN_050300000000">'
+            '<div class="lnb_banner">'
+            '<a href="/user/sub.action?siteId=mndEN&amp;id=mndEN_050300000000">'
             '<img src="/images/eng/lnb_contact.png" alt="Contact the newsroom"></a></div></div>')
 
 
@@ -165,7 +166,8 @@ def _script_head() -> str:
     return (
         "<script>\n"
         f"var GNB_STATE = {{{state}}};\n"
-        "var siteTracker = window.siteTracker || []; siteTracker.push(['page', location.pathname]);\n"
+        "var siteTracker = window.siteTracker || [];"
+        " siteTracker.push(['page', location.pathname]);\n"
         "var LINK_TEMPLATE = '<a href=\"/user/boardList.action?command=view&boardId=O_47261"
         "&boardSeq=O_999001&siteId=mndEN&id=mndEN_020100000000\">Sample post<\\/a>';\n"
         "var SHARE_LINKS = ['javascript:jf_view(\\'O_47317\\',\\'O_999002\\');',"
@@ -186,8 +188,10 @@ def _head() -> str:
                       for name in ("jquery-1.12.4.min", "common", "gnb", "slider"))
     return (
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="description" content="English site of the defense portal: news, policy, data">\n'
-        f'<link rel="shortcut icon" href="/images/favicon.ico">{styles}\n{scripts}\n{_script_head()}'
+        '<meta name="description"'
+        ' content="English site of the defense portal: news, policy, data">\n'
+        '<link rel="shortcut icon" href="/images/favicon.ico">'
+        f"{styles}\n{scripts}\n{_script_head()}"
     )
 
 
@@ -198,12 +202,14 @@ def _header(current: Board | None) -> str:
                            ("Contact Us", _menu_href("05", 3)), ("국문", "/mbshome/mbs/mnd/"),
                            ("RSS", "/user/rss.action?siteId=mndEN")))
     return (
-        '<div id="skip"><a href="#contents">Skip to content</a><a href="#gnb_wrap">Skip to menu</a></div>\n'
+        '<div id="skip"><a href="#contents">Skip to content</a>'
+        '<a href="#gnb_wrap">Skip to menu</a></div>\n'
         '<div id="wrap">\n<div id="header_wrap">\n'
         f'<div class="util"><ul class="util_list">{util}</ul></div>\n'
         '<div class="logo"><a href="/mbshome/mbs/mndEN/"><img src="/images/eng/logo.png"'
         ' alt="Defense portal, English"></a></div>\n'
-        '<form class="search" action="/user/search.action" method="get" onsubmit="return fn_search(this);">'
+        '<form class="search" action="/user/search.action" method="get"'
+        ' onsubmit="return fn_search(this);">'
         '<fieldset><legend>Search</legend><label for="query">Search word</label>'
         '<input type="text" id="query" name="query" title="Search word">'
         '<select name="sort" title="Sort"><option value="date">Sort By Date</option>'
@@ -256,15 +262,18 @@ def _schedule() -> str:
                 cells.append(f"<td>{day}</td>")
             day += 1
         weeks.append("<tr>" + "".join(cells) + "</tr>")
-    head = "".join(f'<th scope="col">{d}</th>' for d in ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"))
+    days = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+    head = "".join(f'<th scope="col">{d}</th>' for d in days)
     return ('<div class="schedule"><h3>Schedule</h3><table class="calendar"><caption>Events of the'
-            f' month</caption><thead><tr>{head}</tr></thead><tbody>{"".join(weeks)}</tbody></table></div>')
+            f' month</caption><thead><tr>{head}</tr></thead><tbody>{"".join(weeks)}</tbody>'
+            "</table></div>")
 
 
 def _banners() -> str:
     items = "".join(
         f'<li><a href="http://banner{n}.example.org/" target="_blank" title="New window">'
-        f'<img src="/images/eng/banner_{n:02d}.png" alt="{_WORDS[n].title()} {_WORDS[n + 7]} campaign">'
+        f'<img src="/images/eng/banner_{n:02d}.png"'
+        f' alt="{_WORDS[n].title()} {_WORDS[n + 7]} campaign">'
         "</a></li>" for n in range(12))
     return (f'<div class="banner_zone"><h3>Campaigns</h3><ul class="banner_list">{items}</ul>'
             '<a href="#none" class="btn_stop" onclick="bannerStop();return false;">stop</a></div>')
@@ -289,12 +298,16 @@ def _script_foot() -> str:
         "  if (kind === 'mail') { location.href = 'mailto:?body=' + url; return; }\n"
         "  window.open('http://share.example.org/?u=' + url, 'share', 'width=600,height=400');\n"
         "}\n"
-        "document.write('<div class=\"share\"><a href=\"javascript:sharePage(\\'mail\\');\">Mail<\\/a>"
-        " <a href=\"/user/boardList.action?command=view&boardId=O_47317&boardSeq=O_999004\">Top photo<\\/a>"
-        " <a href=\"javascript:jf_view(\\'I_8576246\\',\\'I_999005\\');\">Top release<\\/a><\\/div>');\n"
+        "document.write('<div class=\"share\">"
+        "<a href=\"javascript:sharePage(\\'mail\\');\">Mail<\\/a>"
+        " <a href=\"/user/boardList.action?command=view&boardId=O_47317&boardSeq=O_999004\">"
+        "Top photo<\\/a>"
+        " <a href=\"javascript:jf_view(\\'I_8576246\\',\\'I_999005\\');\">Top release<\\/a>"
+        "<\\/div>');\n"
         "var copyrightText = 'Copyright (c) Ministry of National Defense. All rights reserved.';\n"
         "var bylineFormat = 'By {name} <{mail}>';\n"
-        "$(function () { $('.gnb > li').on('mouseenter focusin', function () { gnbOpen(this.id); }); });\n"
+        "$(function () {"
+        " $('.gnb > li').on('mouseenter focusin', function () { gnbOpen(this.id); }); });\n"
         "</script>"
     )
 
@@ -312,9 +325,11 @@ def _footer(current: Board | None) -> str:
         '<div class="f_menu"><a href="/user/sub.action?siteId=mndEN&amp;id=mndEN_050400000000">'
         'Privacy Policy</a> <a href="/user/sub.action?siteId=mndEN&amp;id=mndEN_050500000000">'
         "Terms of Use</a> <a href=\"javascript:window.scrollTo(0,0);\">Top</a></div>\n"
-        '<address>22 Itaewon-ro, Yongsan-gu, Seoul, Republic of Korea. Tel: +82-2-748-1111</address>\n'
+        "<address>22 Itaewon-ro, Yongsan-gu, Seoul, Republic of Korea."
+        " Tel: +82-2-748-1111</address>\n"
         "<p>Operated By the Public Affairs Office. Date : updated every weekday.</p>\n"
-        "<p class=\"copyright\">Copyright &copy; Ministry of National Defense. All Rights Reserved.</p>\n"
+        '<p class="copyright">'
+        "Copyright &copy; Ministry of National Defense. All Rights Reserved.</p>\n"
         f"{_script_foot()}\n</div>\n</div>"
     )
 
@@ -323,5 +338,6 @@ def real_chrome(latest: Sequence[Latest], current: Board | None) -> Chrome:
     """The chrome of a page of ``current``'s board (``None``: no board), with ``latest`` in
     its widget."""
     aside = (f'<div id="aside">{_latest(latest)}{_schedule()}{_banners()}'
-             '<p class="file_guide">File viewers: <a href="/user/viewer.action">Download</a></p></div>')
+             '<p class="file_guide">File viewers:'
+             ' <a href="/user/viewer.action">Download</a></p></div>')
     return Chrome(_head(), _header(current), aside, _footer(current))

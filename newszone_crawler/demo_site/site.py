@@ -437,7 +437,8 @@ class DemoSite:
         chrome = self._chrome_for(meta.board)
         key = (meta.k, article.revision, prev_k, next_k)
         template = None if label else self._pages.get(key)
-        if template is not None and chrome is not None and self._page_chromes.get(key) is not chrome:
+        stale = chrome is not None and self._page_chromes.get(key) is not chrome
+        if template is not None and stale:
             template = None  # the latest-news widget changed since
         if template is None:
             prev_meta = None if prev_k is None else self._meta_for(prev_k)
