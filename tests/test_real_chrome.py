@@ -19,6 +19,7 @@ from newszone_crawler.arguments import ArgumentError, parse_arguments
 from newszone_crawler.demo_site import BOARDS, DemoSite
 from newszone_crawler.extract import extract
 from newszone_crawler.parsing import parse_listing
+from newszone_crawler.parsing.errors import PageLayoutError
 
 from . import test_crawl_demo as light_checks
 from .conftest import CrawlResult, run_crawl
@@ -129,6 +130,16 @@ def test_the_empty_page_past_the_last_has_no_rows_in_real_chrome() -> None:
     url = site.listing_url("recent", site.pages("recent") + 1)
     listing = parse_listing(_get(site, url)[0].decode(), url)
     assert (listing.entries, listing.unlinked_rows) == ([], 0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "parsing bug: parse_listing's `ul.list_post, div.board_list, table` check takes any chrome"
+    " table for a listing: a page with no listing at all (the site's index) reads as a listing"
+    " of 15 unlinked rows instead of raising PageLayoutError"))
+def test_a_page_without_a_listing_is_no_listing_in_real_chrome() -> None:
+    site = DemoSite(150, chrome="real")
+    with pytest.raises(PageLayoutError):
+        parse_listing(_get(site, site.base_url + "/")[0].decode(), site.base_url + "/")
 
 
 # --------------------------------------------------------------------------- arguments and CLI
