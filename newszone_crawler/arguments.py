@@ -45,6 +45,7 @@ class Arguments:
     demo_articles: int | None = None
     demo_edits: dict[int, int] = field(default_factory=dict)
     demo_faults: dict[str, Any] | None = None
+    demo_chrome: str | None = None
     max_pages: int | None = None
     since: date | None = None
     mode: str | None = None
@@ -111,6 +112,18 @@ def _edits(text: str) -> dict[int, int]:
     return edits
 
 
+DEMO_CHROMES = ("light", "real")
+"""Page weights of the demo site (``demo_site.chrome.CHROMES``; restated: the crawler's side
+imports nothing of the demo site until it serves it)."""
+
+
+def _demo_chrome(text: str) -> str:
+    value = text.strip().lower()
+    if value not in DEMO_CHROMES:
+        raise ValueError("not a demo chrome")
+    return value
+
+
 def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -137,6 +150,7 @@ SPECS: dict[str, Spec] = {
     "demo_articles": Spec(_whole(1), "a whole number of demo articles, at least 1"),
     "demo_edits": Spec(_edits, "K:REV,... (article number K >= 1 served in revision REV >= 0)"),
     "demo_faults": Spec(_json_object, "a JSON object of the demo site's fault modes"),
+    "demo_chrome": Spec(_demo_chrome, " or ".join(DEMO_CHROMES) + " (the demo pages' weight)"),
     "max_pages": Spec(_whole(1), "a whole number of listing pages per board, at least 1"),
     "since": Spec(_date, "a date like 2024-01-31"),
     "mode": Spec(_mode, " or ".join(MODES)),
@@ -159,7 +173,7 @@ def parse_arguments(given: Mapping[str, Any], boards: Iterable[str] = ()) -> Arg
     >>> parse_arguments({"max_page": "1"})
     Traceback (most recent call last):
     ...
-    newszone_crawler.arguments.ArgumentError: unknown argument max_page='1' (did you mean max_pages?); the spider takes base_url, boards, start_url, demo, demo_articles, demo_edits, demo_faults, max_pages, since, mode, recheck_days
+    newszone_crawler.arguments.ArgumentError: unknown argument max_page='1' (did you mean max_pages?); the spider takes base_url, boards, start_url, demo, demo_articles, demo_edits, demo_faults, demo_chrome, max_pages, since, mode, recheck_days
     >>> parse_arguments({"boards": "recent,sports"}, boards=["recent", "photo"])
     Traceback (most recent call last):
     ...

@@ -4,7 +4,9 @@ Prints the site's URL (with the port actually bound, so ``--port 0`` is usable f
 scripts: the first line is ``Serving ... at http://127.0.0.1:PORT/``) and serves until
 interrupted.  ``--faults JSON`` switches fault modes on (the ``faults`` dict of
 :class:`.site.DemoSite` as a JSON object, or ``@path`` of a file holding one), e.g.
-``--faults '{"unavailable": {"*": 2}, "gone": {"O_110005": 410}}'``.
+``--faults '{"unavailable": {"*": 2}, "gone": {"O_110005": 410}}'``.  ``--chrome real``
+serves the pages inside the real site's chrome (menus, widgets, site map, scripts: 25-35 KB
+an article page, :mod:`.chrome`) instead of the light default.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .board import BOARDS
+from .chrome import CHROMES
 from .content import MAX_ARTICLES
 from .site import DemoSite
 
@@ -37,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="fault modes: a JSON object (or @file), keys as in the package docstring",
     )
+    parser.add_argument(
+        "--chrome",
+        choices=CHROMES,
+        default="light",
+        help="page weight: light (the board's markup alone) or real (the real site's chrome)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.articles <= MAX_ARTICLES:
         parser.error(f"--articles must be between 0 and {MAX_ARTICLES}")
@@ -52,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(faults, dict):
             parser.error("--faults must be a JSON object")
     try:
-        site = DemoSite(args.articles, faults=faults)
+        site = DemoSite(args.articles, faults=faults, chrome=args.chrome)
     except ValueError as error:
         parser.error(f"--faults: {error}")
 
@@ -62,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
     reactor: Any = default_reactor  # mypy misreads zope-interface methods
     listen(site, args.port, args.interface)
-    print(f"Serving News Zone demo site ({args.articles} articles) at {site.base_url}/", flush=True)
+    print(
+        f"Serving News Zone demo site ({args.articles} articles, {args.chrome} pages)"
+        f" at {site.base_url}/",
+        flush=True,
+    )
     for key, board in BOARDS.items():
         print(f"  {board.name}: {site.listing_url(key)}", flush=True)
     if faults:

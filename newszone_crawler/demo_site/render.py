@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .board import BOARDS, LIST_PATH, SECTION, SITE_ID, Board
 
 if TYPE_CHECKING:  # only for annotations: content imports grammar, which imports this
+    from .chrome import Chrome
     from .content import Article, Meta
 
 HIT_SLOT = "\x00HIT\x00"
@@ -74,8 +75,16 @@ def _script(board: Board, page: str) -> str:
     )
 
 
-def page_frame(title: str, board: Board | None, contents: str, encoding: str, page: str) -> str:
-    """The page frame: head, menu, ``div#contents`` and the footer."""
+def page_frame(
+    title: str,
+    board: Board | None,
+    contents: str,
+    encoding: str,
+    page: str,
+    chrome: Chrome | None = None,
+) -> str:
+    """The page frame: head, menu, ``div#contents`` and the footer; with ``chrome`` (the real
+    site's, :mod:`.chrome`) its header, aside and footer instead of the light ones."""
     if encoding == "utf-8":
         charset = '<meta charset="utf-8">'
     else:
@@ -84,6 +93,19 @@ def page_frame(title: str, board: Board | None, contents: str, encoding: str, pa
         f'<li><a href="{listing_href(b)}">{escape_text(b.name)}</a></li>' for b in BOARDS.values()
     )
     script = _script(board, page) if board else ""
+    if chrome is not None:
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n<head>\n'
+            f"{charset}\n"
+            f"<title>{escape_text(title)}</title>\n"
+            f"{chrome.head}\n{script}\n"
+            "</head>\n<body>\n"
+            f"{chrome.header}"
+            f'<div id="contents">\n{contents}\n</div>\n'
+            f"{chrome.aside}\n{chrome.footer}\n"
+            "</body>\n</html>\n"
+        )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n'
@@ -155,6 +177,7 @@ def listing_page(
     total: int,
     rows: Sequence[tuple[Meta, int]],
     notice: tuple[Meta, int] | None,
+    chrome: Chrome | None = None,
 ) -> str:
     """A listing page: ``rows`` are (metadata, hits), newest first."""
     items = []
@@ -169,7 +192,7 @@ def listing_page(
         '<ul class="list_post">\n' + "\n".join(items) + "\n</ul>\n"
         "</div>\n" + paging(board, page, last)
     )
-    return page_frame(f"{board.name} | {SECTION}", board, contents, "utf-8", str(page))
+    return page_frame(f"{board.name} | {SECTION}", board, contents, "utf-8", str(page), chrome)
 
 
 def _prev_next(prev_meta: Meta | None, next_meta: Meta | None) -> str:
@@ -181,7 +204,12 @@ def _prev_next(prev_meta: Meta | None, next_meta: Meta | None) -> str:
     return f'<ul class="prev_next">\n{item("Prev", prev_meta)}\n{item("Next", next_meta)}\n</ul>'
 
 
-def article_page(article: Article, prev_meta: Meta | None, next_meta: Meta | None) -> str:
+def article_page(
+    article: Article,
+    prev_meta: Meta | None,
+    next_meta: Meta | None,
+    chrome: Chrome | None = None,
+) -> str:
     """An article page with :data:`HIT_SLOT` and :data:`PAGE_SLOT` left to fill."""
     meta = article.meta
     board = meta.board
@@ -210,10 +238,10 @@ def article_page(article: Article, prev_meta: Meta | None, next_meta: Meta | Non
         "</div>"
     )
     title = f"{meta.title_raw} | {board.name}"
-    return page_frame(title, board, contents, meta.encoding, PAGE_SLOT)
+    return page_frame(title, board, contents, meta.encoding, PAGE_SLOT, chrome)
 
 
-def index_page() -> str:
+def index_page(chrome: Chrome | None = None) -> str:
     """The site root: links to the three boards."""
     links = "\n".join(
         f'<li><a href="{listing_href(b, 1)}">{escape_text(b.name)}</a></li>'
@@ -222,7 +250,9 @@ def index_page() -> str:
     contents = (
         f'<h2 class="tit_h2">{escape_text(SECTION)}</h2>\n<ul class="boards">\n{links}\n</ul>'
     )
-    return page_frame(f"{SECTION} | Ministry of National Defense", None, contents, "utf-8", "1")
+    return page_frame(
+        f"{SECTION} | Ministry of National Defense", None, contents, "utf-8", "1", chrome
+    )
 
 
 def not_found_page() -> str:

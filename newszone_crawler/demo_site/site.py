@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote
 
 from . import faults as faultmod
 from . import media, render
+from .chrome import CHROMES, Chrome, Latest, real_chrome
 from .board import BOARD_BY_ID, BOARDS, Board
 from .content import (
     MAX_ARTICLES,
@@ -112,6 +113,9 @@ class DemoSite:
     :mod:`.faults`; read once, here; ``ValueError`` when malformed); ``faults_served``
     counts the faulty answers given per fault key.  ``base_url`` makes the URLs of
     :meth:`truth` absolute; :func:`.server.listen` sets it to the address it listens on.
+    ``chrome="real"`` serves the listing, article and index pages inside the real site's
+    chrome (:mod:`.chrome`: 25-35 KB an article page) instead of the light frame
+    (``"light"``, the default); the truth is the same.
 
     >>> site = DemoSite(30)
     >>> site.ids("photo")[:2], len(site.all_ids())
@@ -127,7 +131,12 @@ class DemoSite:
         edits: dict[int, int] | None = None,
         faults: dict[str, Any] | None = None,
         base_url: str = "http://127.0.0.1",
+        chrome: str = "light",
     ) -> None:
+        if chrome not in CHROMES:
+            raise ValueError(f"chrome must be one of {', '.join(CHROMES)}, not {chrome!r}")
+        self.chrome = chrome
+        self._chromes: dict[tuple[int, int, str | None], Chrome] = {}
         self._articles = 0
         self.articles = articles
         self.edits: dict[int, int] = dict(edits or {})
@@ -139,6 +148,7 @@ class DemoSite:
         index, other; ``not_found`` counts the 404 answers among them."""
         self._views: dict[int, int] = {}
         self._pages: OrderedDict[tuple[int, int, int | None, int | None], bytes] = OrderedDict()
+        self._page_chromes: dict[tuple[int, int, int | None, int | None], Chrome] = {}
 
     @property
     def faults_served(self) -> Counter[str]:
@@ -177,6 +187,26 @@ class DemoSite:
         return total - sum(
             1 for k in self._plan.churn.delete if k <= self._articles and board_of(k).key == key
         )
+
+    def _chrome_for(self, board: Board | None) -> Chrome | None:
+        """The real chrome of a page of ``board`` (its latest-news widget shows the two newest
+        articles of each board), or ``None`` for the light pages."""
+        if self.chrome == "light":
+            return None
+        deleted = len(self.deleted_ids())
+        key = (self._articles, deleted, board.key if board else None)
+        chrome = self._chromes.get(key)
+        if chrome is None:
+            latest = []
+            for each in BOARDS.values():
+                for seq in self.ids(each.key)[:2]:
+                    meta = self._meta_for(self.k_of_id(seq))
+                    latest.append(Latest(each, seq, meta.title_raw, meta.published_raw))
+            chrome = real_chrome(latest, board)
+            if len(self._chromes) > 64:
+                self._chromes.clear()
+            self._chromes[key] = chrome
+        return chrome
 
     def _is_deleted(self, k: int) -> bool:
         return self._plan is not None and self._plan.is_deleted(k)
@@ -327,7 +357,8 @@ class DemoSite:
         return None
 
     def _serve_index(self, path: str, params: dict[str, str]) -> Response:
-        return Response(200, [("Content-Type", _HTML_UTF8)], render.index_page().encode())
+        body = render.index_page(self._chrome_for(None)).encode()
+        return Response(200, [("Content-Type", _HTML_UTF8)], body)
 
     def _serve_robots(self, path: str, params: dict[str, str]) -> Response:
         body = render.ROBOTS_TXT.encode()
@@ -367,7 +398,7 @@ class DemoSite:
         notice = None
         if rows:
             notice = (self._meta_for(notice_k), self.views(notice_k))
-        html = render.listing_page(board, page, total, rows, notice)
+        html = render.listing_page(board, page, total, rows, notice, self._chrome_for(board))
         return Response(200, [("Content-Type", _HTML_UTF8)], html.encode())
 
     def _find(self, params: dict[str, str]) -> Article | None:
@@ -403,21 +434,27 @@ class DemoSite:
         label = None
         if self._plan is not None:
             label = self._plan.lookup("charsets", faultmod.Target("article", meta.k))
+        chrome = self._chrome_for(meta.board)
         key = (meta.k, article.revision, prev_k, next_k)
         template = None if label else self._pages.get(key)
+        stale = chrome is not None and self._page_chromes.get(key) is not chrome
+        if template is not None and stale:
+            template = None  # the latest-news widget changed since
         if template is None:
             prev_meta = None if prev_k is None else self._meta_for(prev_k)
             next_meta = None if next_k is None else self._meta_for(next_k)
             if label:
                 declared = dataclasses.replace(meta, encoding=label)
                 article = dataclasses.replace(article, meta=declared)
-            html = render.article_page(article, prev_meta, next_meta)
+            html = render.article_page(article, prev_meta, next_meta, chrome)
             if label:
                 return self._serve_declared(html, label, meta.k, params, count_view)
             template = html.encode(meta.encoding)
             self._pages[key] = template
+            if chrome is not None:
+                self._page_chromes[key] = chrome
             if len(self._pages) > _PAGE_CACHE_SIZE:
-                self._pages.popitem(last=False)
+                self._page_chromes.pop(self._pages.popitem(last=False)[0], None)
         else:
             self._pages.move_to_end(key)
         if count_view:

@@ -108,7 +108,8 @@ class NewsZoneSpider(Spider):
     of the board keys, default all), ``start_url`` (one listing URL instead), ``demo=1`` (serve
     and crawl the embedded demo site), ``demo_articles`` (its size), ``demo_edits``
     (``K:REV,...``: the demo serves article K edited), ``demo_faults`` (JSON: the demo site's
-    fault modes), ``max_pages`` (listing
+    fault modes), ``demo_chrome`` (``real``: the demo's pages in the real site's chrome),
+    ``max_pages`` (listing
     pages per board), ``since=YYYY-MM-DD`` (stop paging past that date), ``mode``
     (``incremental``: only new articles and those published in the last ``recheck_days``;
     ``full``: every article), ``recheck_days``. All are checked at once by
@@ -128,6 +129,7 @@ class NewsZoneSpider(Spider):
         demo_articles: str | None = None,
         demo_edits: str | None = None,
         demo_faults: str | None = None,
+        demo_chrome: str | None = None,
         max_pages: str | None = None,
         since: str | None = None,
         mode: str | None = None,
@@ -138,6 +140,7 @@ class NewsZoneSpider(Spider):
         given = {
             "base_url": base_url, "boards": boards, "start_url": start_url, "demo": demo,
             "demo_articles": demo_articles, "demo_edits": demo_edits, "demo_faults": demo_faults,
+            "demo_chrome": demo_chrome,
             "max_pages": max_pages, "since": since, "mode": mode, "recheck_days": recheck_days,
         }
         self.given = {k: v for k, v in given.items() if v is not None} | kwargs
@@ -284,7 +287,8 @@ class NewsZoneSpider(Spider):
         from ..demo_site import DemoSite, listen
 
         self.demo_site = DemoSite(
-            articles=self.demo_articles or 150, edits=self.demo_edits, faults=self.demo_faults
+            articles=self.demo_articles or 150, edits=self.demo_edits, faults=self.demo_faults,
+            chrome=self.arguments.demo_chrome or "light",
         )
         self.demo_port = listen(self.demo_site, port=0, interface="127.0.0.1")
         root = f"http://127.0.0.1:{self.demo_port.getHost().port}"
