@@ -180,6 +180,18 @@ def test_rebuild_restates_no_crawl_constant() -> None:
     assert "parse_article(" not in source and "normalize_article(" not in source
 
 
+def test_the_tests_build_records_on_the_one_path_only() -> None:
+    """The fixture and grammar tests compare what the crawl makes: ``extract.extract``, not a
+    chain of parse/raw/normalize steps of their own."""
+    tests = Path(__file__).parent
+    builders = [
+        name for name in ("test_fixtures.py", "test_contract_grammar.py")
+        if re.search(r"\b(parse_article|raw_article|normalize_article)\(",
+                     (tests / name).read_text("utf-8"))
+    ]
+    assert builders == []
+
+
 def test_the_record_step_counts_locally_and_writes_at_the_close() -> None:
     from scrapy.utils.test import get_crawler
 
