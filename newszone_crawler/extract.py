@@ -167,7 +167,9 @@ def extract(
         fetched_url=url,
         crawled_at=crawled_at,
     )
-    outcomes = normalize_article(item)
+    # bylines and the copyright notice were recognised by the parser: not parsed again
+    outcomes = normalize_article(item, byline_authors=fields.byline_authors,
+                                 copyright=fields.copyright)
     return Extraction(item, outcomes)
 
 
