@@ -27,9 +27,11 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+
+from w3lib.url import url_query_parameter
 
 from .items import Article
 from .ledger import describe
@@ -38,11 +40,11 @@ from .parsing.article import parse_article
 from .parsing.conformance import Element, check_article, check_listing
 from .parsing.encoding import decode_page
 from .parsing.errors import PageLayoutError
-from .parsing.ids import ids_in_url
+from .parsing.ids import canonical_id, ids_in_url
 from .parsing.listing import ListingPage, parse_listing
 from .parsing.record import raw_article
 from .parsing.tree import page_selector
-from .parsing.urls import canonical_article_url, site_root
+from .parsing.urls import article_url, canonical_article_url, site_root
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,10 @@ class ListingExtraction:
 
     listing: ListingPage
     conformance: Conformance | None
+    article_urls: list[str | None] = field(default_factory=list)
+    """Each entry's article URL (``parsing.urls.article_url``, the costly canonical form: built
+    here, off the reactor thread), None when its ids are not usable ids; only when asked
+    (``base_url``)."""
 
 
 @dataclass
@@ -174,10 +180,18 @@ def extract(
 
 
 def extract_listing(
-    body: bytes, headers: Mapping[Any, Any] | str | bytes | None, url: str
+    body: bytes,
+    headers: Mapping[Any, Any] | str | bytes | None,
+    url: str,
+    *,
+    base_url: str | None = None,
+    menu_id: str = "",
+    site_id: str = "",
 ) -> ListingExtraction:
     """A listing page's bytes -> its :class:`~newszone_crawler.parsing.listing.ListingPage`
-    and, when it has rows, its conformance check, from one decode and one tree.
+    and, when it has rows, its conformance check, from one decode and one tree; with
+    ``base_url``, each entry's article URL on that site (the menu and site ids of the listing
+    URL, else ``menu_id``/``site_id``).
 
     Raises ``PageLayoutError`` when the page is not a listing (carrying the page's
     ``.conformance``, as :func:`extract` does); anything else propagates as it is.
@@ -185,8 +199,10 @@ def extract_listing(
     >>> page = (b'<ul class="list_post"><li><p class="title">'
     ...         b'<a href="javascript:jf_view(\\'B\\',\\'O_9\\');">T</a></p></li></ul>')
     >>> done = extract_listing(page, "text/html", "http://h/l")
-    >>> [e.board_seq for e in done.listing.entries]
-    ['O_9']
+    >>> [e.board_seq for e in done.listing.entries], done.article_urls
+    (['O_9'], [])
+    >>> extract_listing(page, "text/html", "http://h/l?id=M", base_url="http://h").article_urls
+    ['http://h/user/boardList.action?boardId=B&boardSeq=O_9&command=view&id=M&siteId=']
     >>> [(e.name, e.status) for e in done.conformance.elements if e.mandatory]
     [('listing.rows', 'ok'), ('listing.links', 'ok'), ('listing.paging', 'missing'), \
 ('listing.total', 'missing')]
@@ -207,7 +223,15 @@ def extract_listing(
     conformance = None
     if listing.entries or listing.unlinked_rows:  # a listing past the end has no rows
         conformance = conformance_of(check_listing, sel, url, listing=listing)
-    return ListingExtraction(listing, conformance)
+    urls: list[str | None] = []
+    if base_url is not None:
+        menu_id = url_query_parameter(url, "id") or menu_id
+        site_id = url_query_parameter(url, "siteId") or site_id
+        for entry in listing.entries:
+            seq, board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
+            urls.append(article_url(base_url, board, seq, menu_id, site_id)
+                        if seq and board else None)
+    return ListingExtraction(listing, conformance, urls)
 
 
 def default_workers(cores: int | None = None) -> int:
@@ -246,9 +270,10 @@ class ExtractionPool:
         content_type = content_type_of(headers)  # plain text crosses the process boundary
         return await self._run(extract, body, content_type, url, **kwargs)
 
-    async def extract_listing(self, body: bytes, headers: Any, url: str) -> ListingExtraction:
+    async def extract_listing(self, body: bytes, headers: Any, url: str,
+                              **kwargs: Any) -> ListingExtraction:
         """:func:`extract_listing` in a worker process (or here, with no workers)."""
-        return await self._run(extract_listing, body, content_type_of(headers), url)
+        return await self._run(extract_listing, body, content_type_of(headers), url, **kwargs)
 
     async def _run(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.workers:

@@ -83,15 +83,26 @@ def main_process_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def test_a_listing_page_is_read_off_the_reactor_thread(main_process_decodes: list[str]) -> None:
+def test_a_listing_page_is_read_off_the_reactor_thread(
+    main_process_decodes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newszone_crawler.parsing import urls
+
+    canonicalized: list[str] = []  # the article URLs' canonical form is built in the pool too
+    real = urls.canonicalize_url
+    monkeypatch.setattr(urls, "canonicalize_url",
+                        lambda url, *a, **k: canonicalized.append(url) or real(url, *a, **k))
     spider = _spider(workers=1)
     try:
         url = listing_url(BASE, BOARD["board_id"], BOARD["menu_id"], "mndEN", 1)
         outputs = _outputs(spider.parse_listing(_response(url), board_key="recent", page=1))
     finally:
         spider.extraction.close()
-    assert main_process_decodes == []
+    assert main_process_decodes == [] and canonicalized == []
     articles = [r for r in outputs if r.priority == ARTICLE_PRIORITY]
+    assert articles[1].url == (f"{BASE}/user/boardList.action?boardId=O_47261&boardSeq="
+                               f"{articles[1].cb_kwargs['board_seq']}&command=view"
+                               "&id=mndEN_020100000000&siteId=mndEN")
     listings = [r for r in outputs if r.priority == LISTING_PRIORITY]
     # the page's articles in the listing's order, then the read-ahead listing pages
     assert outputs == articles + listings

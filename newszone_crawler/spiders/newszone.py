@@ -29,7 +29,7 @@ from ..hosts import bare_host
 from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
-from ..parsing import PageLayoutError, article_url, listing_url
+from ..parsing import PageLayoutError, listing_url
 from ..parsing.conformance import DRIFT_STATS
 from ..parsing.ids import canonical_id, ids_in_url
 from ..runlock import USAGE_ERROR_STAT, run_blocked
@@ -338,9 +338,11 @@ class NewsZoneSpider(Spider):
         stats.inc_value("newszone/listing/pages")  # read during the run (progress)
         counts[f"newszone/board/{board_key}/pages"] += 1
         walk = self.walks.setdefault(board_key, BoardWalk(requested=page, in_flight=1))
+        board = self.boards[board_key]
         try:
-            done = await self.extraction.extract_listing(response.body, response.headers,
-                                                         response.url)
+            done = await self.extraction.extract_listing(
+                response.body, response.headers, response.url, base_url=self.base_url,
+                menu_id=board["menu_id"], site_id=self.site_id)
         except PageLayoutError as exc:
             walk.in_flight = max(0, walk.in_flight - 1)
             stats.inc_value("newszone/listing/layout_error")
@@ -371,16 +373,12 @@ class NewsZoneSpider(Spider):
                                 listing.unlinked_rows, response.url)
         if page == 1 and listing.total is not None:
             stats.set_value(f"newszone/board/{board_key}/total", listing.total)
-        board = self.boards[board_key]
-        menu_id = url_query_parameter(response.url, "id") or board["menu_id"]
-        site_id = url_query_parameter(response.url, "siteId") or self.site_id
         incremental = self.mode == "incremental"
         past_since = False
         repeated = bool(listing.articles)
         unparsed_dates = []
-        for entry in listing.entries:
-            seq, entry_board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
-            if not seq or not entry_board:
+        for entry, url in zip(listing.entries, done.article_urls, strict=True):
+            if url is None:
                 stats.inc_value("newszone/listing/bad_id")
                 self.logger.warning("Listing row with no usable id (%r, %r) on %s",
                                     entry.board_id, entry.board_seq, response.url)
@@ -398,6 +396,7 @@ class NewsZoneSpider(Spider):
                                 max(newest or published, published))
                 continue
             counts[f"newszone/board/{board_key}/listed"] += 1
+            seq, entry_board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
             if seq in self.seen:
                 counts["newszone/article/duplicate_link"] += 1
                 continue
@@ -406,7 +405,6 @@ class NewsZoneSpider(Spider):
             if incremental and self._settled(seq):
                 stats.inc_value(f"newszone/board/{board_key}/known")  # read during the run
                 continue
-            url = article_url(self.base_url, entry_board, seq, menu_id, site_id)
             yield self._article_request(url, board_key, seq, entry_board)
         if unparsed_dates:
             self.logger.warning(
