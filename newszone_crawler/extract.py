@@ -9,7 +9,12 @@ raw values (``parsing.record.raw_article``) and normalize them
 record cannot depend on which of them built it.
 
 A page that is not an article raises ``PageLayoutError`` (the crawl records it as a
-``layout: ...`` failure); anything else a page makes the chain raise propagates as it is.
+``layout: ...`` failure) carrying the page's conformance check (``.conformance``, see
+:class:`Conformance`: the template elements it lacks, for the log, checked on the same tree);
+anything else a page makes the chain raise propagates as it is.
+
+:func:`extract_listing` does the same for a listing page: decode once, parse once, and the
+listing and its conformance check from the one tree.
 
 :class:`ExtractionPool` runs :func:`extract` in worker processes so that parsing never holds
 the crawl's reactor thread (``NEWSZONE_EXTRACT_WORKERS``; 0 runs it in the calling process).
@@ -22,17 +27,59 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from w3lib.url import url_query_parameter
+
 from .items import Article
+from .ledger import describe
 from .normalize.record import normalize_article
 from .parsing.article import parse_article
+from .parsing.conformance import Element, check_article, check_listing
 from .parsing.encoding import decode_page
-from .parsing.ids import ids_in_url
+from .parsing.errors import PageLayoutError
+from .parsing.ids import canonical_id, ids_in_url
+from .parsing.listing import ListingPage, parse_listing
 from .parsing.record import raw_article
-from .parsing.urls import canonical_article_url, site_root
+from .parsing.tree import page_selector
+from .parsing.urls import article_url, canonical_article_url, site_root
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """A page's conformance check as the crawl uses it: the elements (small: a name, a
+    status and a short excerpt each), or why the check itself failed (``describe``d)."""
+
+    elements: tuple[Element, ...] = ()
+    error: str | None = None
+
+
+def conformance_of(check: Any, page: Any, url: str, **kwargs: Any) -> Conformance:
+    """``check(page, url, **kwargs)`` as a :class:`Conformance`; an exception of the check is
+    its ``error`` (the check must not hide the page's own outcome).
+
+    >>> conformance_of(lambda page, url: 1 / 0, "", "u").error
+    'error: ZeroDivisionError: division by zero'
+    """
+    try:
+        return Conformance(tuple(check(page, url, **kwargs)))
+    except Exception as exc:
+        return Conformance(error=describe(exc))
+
+
+@dataclass
+class ListingExtraction:
+    """A listing page as the crawl reads it, and its conformance check (made only when the
+    page has rows: a listing past the end has none)."""
+
+    listing: ListingPage
+    conformance: Conformance | None
+    article_urls: list[str | None] = field(default_factory=list)
+    """Each entry's article URL (``parsing.urls.article_url``, the costly canonical form: built
+    here, off the reactor thread), None when its ids are not usable ids; only when asked
+    (``base_url``)."""
 
 
 @dataclass
@@ -108,7 +155,15 @@ def extract(
     newszone_crawler.parsing.errors.PageLayoutError: not an article page (no div.board_view): http://h/x
     """
     text = decode_page(body, content_type_of(headers)).text
-    fields = parse_article(text, url)
+    sel = None
+    try:
+        sel = page_selector(text, url)
+        fields = parse_article(sel, url)
+    except PageLayoutError as exc:
+        # the template elements the page lacks, from the tree already built (or the text,
+        # when no tree could be built): the error carries them across the process boundary
+        exc.conformance = conformance_of(check_article, text if sel is None else sel, url)
+        raise
     url_board, url_seq = ids_in_url(url)
     item = raw_article(
         fields,
@@ -118,8 +173,65 @@ def extract(
         fetched_url=url,
         crawled_at=crawled_at,
     )
-    outcomes = normalize_article(item)
+    # bylines and the copyright notice were recognised by the parser: not parsed again
+    outcomes = normalize_article(item, byline_authors=fields.byline_authors,
+                                 copyright=fields.copyright)
     return Extraction(item, outcomes)
+
+
+def extract_listing(
+    body: bytes,
+    headers: Mapping[Any, Any] | str | bytes | None,
+    url: str,
+    *,
+    base_url: str | None = None,
+    menu_id: str = "",
+    site_id: str = "",
+) -> ListingExtraction:
+    """A listing page's bytes -> its :class:`~newszone_crawler.parsing.listing.ListingPage`
+    and, when it has rows, its conformance check, from one decode and one tree; with
+    ``base_url``, each entry's article URL on that site (the menu and site ids of the listing
+    URL, else ``menu_id``/``site_id``).
+
+    Raises ``PageLayoutError`` when the page is not a listing (carrying the page's
+    ``.conformance``, as :func:`extract` does); anything else propagates as it is.
+
+    >>> page = (b'<ul class="list_post"><li><p class="title">'
+    ...         b'<a href="javascript:jf_view(\\'B\\',\\'O_9\\');">T</a></p></li></ul>')
+    >>> done = extract_listing(page, "text/html", "http://h/l")
+    >>> [e.board_seq for e in done.listing.entries], done.article_urls
+    (['O_9'], [])
+    >>> extract_listing(page, "text/html", "http://h/l?id=M", base_url="http://h").article_urls
+    ['http://h/user/boardList.action?boardId=B&boardSeq=O_9&command=view&id=M&siteId=']
+    >>> [(e.name, e.status) for e in done.conformance.elements if e.mandatory]
+    [('listing.rows', 'ok'), ('listing.links', 'ok'), ('listing.paging', 'missing'), \
+('listing.total', 'missing')]
+    >>> try:
+    ...     extract_listing(b"<p>maintenance</p>", None, "http://h/l")
+    ... except PageLayoutError as exc:
+    ...     print(exc, [e.name for e in exc.conformance.elements][:2])
+    not a listing page (no ul.list_post or board_list): http://h/l ['listing.rows', 'listing.links']
+    """
+    text = decode_page(body, content_type_of(headers)).text
+    sel = None
+    try:
+        sel = page_selector(text, url)
+        listing = parse_listing(sel, url)
+    except PageLayoutError as exc:
+        exc.conformance = conformance_of(check_listing, text if sel is None else sel, url)
+        raise
+    conformance = None
+    if listing.entries or listing.unlinked_rows:  # a listing past the end has no rows
+        conformance = conformance_of(check_listing, sel, url, listing=listing)
+    urls: list[str | None] = []
+    if base_url is not None:
+        menu_id = url_query_parameter(url, "id") or menu_id
+        site_id = url_query_parameter(url, "siteId") or site_id
+        for entry in listing.entries:
+            seq, board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
+            urls.append(article_url(base_url, board, seq, menu_id, site_id)
+                        if seq and board else None)
+    return ListingExtraction(listing, conformance, urls)
 
 
 def default_workers(cores: int | None = None) -> int:
@@ -156,12 +268,19 @@ class ExtractionPool:
         """:func:`extract` in a worker process (or here, with no workers); its exceptions
         are raised here as they were raised there."""
         content_type = content_type_of(headers)  # plain text crosses the process boundary
+        return await self._run(extract, body, content_type, url, **kwargs)
+
+    async def extract_listing(self, body: bytes, headers: Any, url: str,
+                              **kwargs: Any) -> ListingExtraction:
+        """:func:`extract_listing` in a worker process (or here, with no workers)."""
+        return await self._run(extract_listing, body, content_type_of(headers), url, **kwargs)
+
+    async def _run(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.workers:
-            return extract(body, content_type, url, **kwargs)
+            return function(*args, **kwargs)
         loop = asyncio.get_running_loop()
-        call = partial(extract, body, content_type, url, **kwargs)
         try:
-            return await loop.run_in_executor(self.executor(), call)
+            return await loop.run_in_executor(self.executor(), partial(function, *args, **kwargs))
         except BrokenProcessPool:
             # a worker died (killed, out of memory): this page fails; the next starts a new pool
             self._executor = None

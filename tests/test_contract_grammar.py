@@ -2,9 +2,9 @@
 
 The grammar (``newszone_crawler/demo_site/grammar.py``) composes article pages from every
 form markup.md and record.md name, with the truth record built alongside, never from the
-parser.  Each post goes through the crawler's real path (``parse_article`` -> ``raw_article``
--> ``normalize_article``, as ``tests/test_fixtures.py`` does) from the encoded bytes (Scrapy's
-``HtmlResponse`` reads the declared encoding), and every record field is compared.
+parser.  Each post goes through the crawler's one extraction path (``extract.extract``: decode,
+parse, normalize, as the crawl, ``rebuild`` and ``tests/test_fixtures.py`` do) from the encoded
+bytes and the ``Content-Type`` the demo site serves, and every record field is compared.
 
 The environment variable ``GRAMMAR_EXAMPLES`` raises the number of posts for a longer run
 (``GRAMMAR_EXAMPLES=50000 .venv/bin/python -m pytest tests/test_contract_grammar.py -k
@@ -21,13 +21,9 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scrapy.http import HtmlResponse
-from w3lib.url import url_query_parameter
 
 from newszone_crawler.demo_site.grammar import Post, RandomChooser, draw_post
-from newszone_crawler.normalize.record import normalize_article
-from newszone_crawler.parsing import canonical_article_url, parse_article
-from newszone_crawler.parsing.record import raw_article
+from newszone_crawler.extract import extract as extract_page
 
 T = TypeVar("T")
 BASE_URL = "https://www.mnd.go.kr"
@@ -58,17 +54,8 @@ class DataChooser:
 def extract(post: Post) -> dict[str, Any]:
     """The record the crawler makes of the post's page, as served (bytes)."""
     url = BASE_URL + post.path()
-    response = HtmlResponse(url=url, body=post.page_bytes(),
-                            headers={"Content-Type": "text/html"})
-    item = raw_article(
-        parse_article(response.text, url),
-        board_seq=url_query_parameter(url, "boardSeq"),
-        board_id=url_query_parameter(url, "boardId"),
-        url=canonical_article_url(url, BASE_URL),
-        fetched_url=url,
-        crawled_at="2026-01-01T00:00:00Z",
-    )
-    normalize_article(item)
+    item = extract_page(post.page_bytes(), "text/html", url, crawled_at="2026-01-01T00:00:00Z",
+                        base_url=BASE_URL).record
     return {key: getattr(item, key) for key in COMPARED}
 
 

@@ -180,6 +180,53 @@ def test_rebuild_restates_no_crawl_constant() -> None:
     assert "parse_article(" not in source and "normalize_article(" not in source
 
 
+def test_bylines_and_copyright_are_recognised_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser's recognisers decide which lines are byline and copyright; the record keeps
+    what they found: each such line is parsed once, and the record is the same."""
+    from collections import Counter
+
+    from newszone_crawler.extract import extract
+    from newszone_crawler.normalize import bylines, copyright as copyright_module
+
+    pages = _fixture_pages()
+    before = [_dump(extract(*page, crawled_at="").record) for page in pages]
+    calls: Counter[tuple[str, str]] = Counter()
+    real_line, real_notice = bylines._parse_line, copyright_module._parse
+
+    def parse_line(line: str):  # type: ignore[no-untyped-def]
+        calls["byline", line] += 1
+        return real_line(line)
+
+    def parse_notice(line: str):  # type: ignore[no-untyped-def]
+        calls["copyright", line] += 1
+        return real_notice(line)
+
+    monkeypatch.setattr(bylines, "_parse_line", parse_line)
+    monkeypatch.setattr(copyright_module, "_parse", parse_notice)
+    seen = 0
+    for page, dumped in zip(pages, before, strict=True):
+        calls.clear()
+        record = extract(*page, crawled_at="").record
+        assert _dump(record) == dumped
+        lines = [("byline", line) for line in (record.byline_raw or "").splitlines()]
+        lines += [("copyright", record.copyright_raw)] if record.copyright_raw else []
+        assert {key: calls[key] for key in lines} == {key: 1 for key in lines}, page[2]
+        seen += len(lines)
+    assert seen >= 10
+
+
+def test_the_tests_build_records_on_the_one_path_only() -> None:
+    """The fixture and grammar tests compare what the crawl makes: ``extract.extract``, not a
+    chain of parse/raw/normalize steps of their own."""
+    tests = Path(__file__).parent
+    builders = [
+        name for name in ("test_fixtures.py", "test_contract_grammar.py")
+        if re.search(r"\b(parse_article|raw_article|normalize_article)\(",
+                     (tests / name).read_text("utf-8"))
+    ]
+    assert builders == []
+
+
 def test_the_record_step_counts_locally_and_writes_at_the_close() -> None:
     from scrapy.utils.test import get_crawler
 

@@ -363,3 +363,16 @@ def test_lone_surrogates_and_nuls_in_page_text() -> None:
 def test_malformed_file_links_are_dropped(href: str) -> None:
     entries = [{"name": "a.pdf", "href": href, "onclick": None, "size_raw": None}]
     assert normalize_attachments(entries, PAGE_URL) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["<p>", "a", " ", "\u00a0", "\x00", "\x08", "\x0b", "\x0c", "\x1c", "\x1f", "\r", "\n",
+     "\ufffe", "\uffff", "\ud800", "\udfff", "\u3000", "\x85", "\u2028", "한"]), max_size=30).map("".join))
+def test_the_fast_safe_bytes_agree_with_the_contract(text: str) -> None:
+    """``page_selector``'s bytes (checked on the bytes) are the contract's: forbidden
+    characters dropped, lone surrogates as U+FFFD, then stripped, in UTF-8."""
+    from newszone_crawler.parsing.tree import _NOT_XML, _SURROGATES, _safe_bytes
+
+    expected = _SURROGATES.sub("\ufffd", _NOT_XML.sub("", text)).strip().encode("utf-8")
+    assert _safe_bytes(text) == expected

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from ..items import Article
 from ..hosts import same_site
 from .attachments import normalize_attachments
-from .bylines import parse_byline
-from .copyright import parse_copyright
+from .bylines import Author, authors_of, parse_byline
+from .copyright import Copyright, parse_copyright
 from .dates import parse_date
 from .text import clean_line, join_paragraphs, strip_deck_marker
 from .titles import recover_title
@@ -63,11 +63,23 @@ def _outcome(raw: Any, value: Any) -> str:
     return "parsed" if value not in (None, "", []) else "unparsed"
 
 
-def normalize_article(item: Article) -> dict[str, str]:
+NOT_GIVEN: Any = object()
+
+
+def normalize_article(
+    item: Article,
+    *,
+    byline_authors: list[list[Author]] | None = None,
+    copyright: Copyright | None = NOT_GIVEN,
+) -> dict[str, str]:
     """Turn an ``Article``'s raw values into clean ones, in place; return each field's outcome.
 
     Outcomes are ``parsed``, ``missing`` (the page showed nothing) or ``unparsed`` (the page
     showed something we could not read), plus ``full``/``truncated``/``recovered`` for titles.
+
+    ``byline_authors`` (each line of ``byline_raw``'s authors) and ``copyright`` (what
+    ``copyright_raw`` says) are what the parser recognised already, when it did: they are not
+    parsed again.
 
     >>> item = Article(id="O_1", url="https://h/a", fetched_url="https://h/a", title_raw="Short",
     ...     published_raw="2017.03.10", subtitles=["- Deck;"], body="P1\\u00a0\\n\\n\\u00a0\\n\\nP2",
@@ -103,10 +115,12 @@ def normalize_article(item: Article) -> dict[str, str]:
         for image in item.images or []
     ]
 
-    item.authors = [dict(author) for author in parse_byline(item.byline_raw)]
+    authors = (parse_byline(item.byline_raw) if byline_authors is None
+               else authors_of(byline_authors))
+    item.authors = [dict(author) for author in authors]
     outcomes["byline"] = _outcome(item.byline_raw, item.authors)
 
-    copyright_ = parse_copyright(item.copyright_raw)
+    copyright_ = parse_copyright(item.copyright_raw) if copyright is NOT_GIVEN else copyright
     item.copyright = dict(copyright_) if copyright_ else None
     outcomes["copyright"] = _outcome(item.copyright_raw, item.copyright)
 

@@ -11,8 +11,9 @@ an editor lays it out (markup.md, "Article page"):
    paragraphs.
 
 Recognising a byline or a copyright notice is the normalizers' knowledge
-(``normalize.bylines.is_byline``, ``normalize.copyright.is_copyright``); this module only
-decides where on the page to look.
+(``normalize.bylines.byline_authors``, ``normalize.copyright.parse_copyright``); this module
+only decides where on the page to look, and keeps what they recognised (``byline_authors``,
+``copyright``) so that the record is not parsed from the same lines again.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from w3lib.url import safe_url_string
 from urllib.parse import urljoin, urlsplit
 
 from ..hosts import same_site
-from ..normalize.bylines import is_byline, split_caption_credit
-from ..normalize.copyright import is_copyright
+from ..normalize.bylines import Author, byline_authors, split_caption_credit
+from ..normalize.copyright import Copyright, parse_copyright
 from ..normalize.text import clean_line, fold, hangul_share
 from ..normalize.titles import extends
 from . import selectors as S
@@ -68,6 +69,9 @@ class ArticleFields:
     images: list[dict[str, Any]] = field(default_factory=list)
     byline_lines: list[str] = field(default_factory=list)
     copyright_line: str | None = None
+    # What the recognisers made of those lines: each byline line's authors, the notice's parts
+    byline_authors: list[list[Author]] = field(default_factory=list)
+    copyright: Copyright | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     # Photo sources dropped because they are not URLs (bad IPv6 brackets, bad port, huge),
     # each cut to 200 characters: for the spider to count and log.
@@ -118,10 +122,13 @@ def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list
         lines, raw = list(last.lines), list(last.raw_lines)
         while lines:
             line = lines[-1]
-            if is_copyright(line) and fields.copyright_line is None:
-                fields.copyright_line = line
-            elif is_byline(line):
+            notice = parse_copyright(line) if fields.copyright_line is None else None
+            authors = None if notice is not None else byline_authors(line)
+            if notice is not None:
+                fields.copyright_line, fields.copyright = line, notice
+            elif authors:
                 fields.byline_lines.insert(0, line)
+                fields.byline_authors.insert(0, authors)
             else:
                 break
             lines.pop()

@@ -33,7 +33,7 @@ from .article import parse_article
 from .encoding import acceptable, declared_labels, decode_page
 from .errors import PageLayoutError
 from .labels import first, labelled_value, number_in, text_of
-from .listing import parse_listing
+from .listing import ListingPage, parse_listing
 from .tree import page_selector
 
 OK, MISSING, UNEXPECTED = "ok", "missing", "unexpected"
@@ -194,8 +194,12 @@ def _page(html: str | bytes | Selector, url: str, content_type: str | None) -> S
 
 
 def check_listing(html: str | bytes | Selector, url: str = "",
-                  content_type: str | None = None) -> list[Element]:
+                  content_type: str | None = None,
+                  listing: ListingPage | None = None) -> list[Element]:
     """The listing page's elements: rows, ``jf_view`` links, paging, ``Total``, notice row.
+
+    ``listing``: the page already parsed from the tree ``html`` (the crawl's one parse), not
+    parsed again here.
 
     >>> page = '''<div class="board_list"><p class="total">Total <strong>12</strong> posts</p>
     ... <ul class="list_post"><li><p class="title"><a href="javascript:jf_view('B','O_9');">T</a>
@@ -210,7 +214,8 @@ def check_listing(html: str | bytes | Selector, url: str = "",
         return [Element("listing.rows", MISSING, f"the page cannot be read as HTML: {exc}", url)]
     rows = first(sel, S.LISTING_ROWS)
     try:
-        listing = parse_listing(sel, url)
+        if listing is None:
+            listing = parse_listing(sel, url)
     except PageLayoutError as exc:
         return [
             Element("listing.rows", MISSING, f"{_tried(S.LISTING_ROWS)}: {exc}", url),

@@ -153,5 +153,12 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
 
 
 def _text(body: bytes, encoding: str) -> str:
-    """``body`` decoded, undecodable bytes and lone surrogates as U+FFFD."""
-    return _SURROGATES.sub("\ufffd", body.decode(encoding, "replace"))
+    """``body`` decoded, undecodable bytes and lone surrogates as U+FFFD (Python's UTF-8
+    decoder never gives a lone surrogate: no pass over the text for them)."""
+    text = body.decode(encoding, "replace")
+    if encoding in _NO_SURROGATES:
+        return text
+    return _SURROGATES.sub("\ufffd", text)
+
+
+_NO_SURROGATES = frozenset({"utf-8", "utf8", "ascii"})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lxml import etree
 from parsel import Selector
 
 from ..normalize.text import clean_line
 from . import selectors as S
 from .errors import PageLayoutError
-from .labels import first, labelled_value, number_in, text_of
+from .labels import compiled_css, first, labelled_value, number_in, select, text_of
 from .tree import page_selector
 from .urls import page_number, parse_jf_view
 
@@ -50,8 +51,14 @@ class ListingPage:
         return max(self.page_numbers) if self.page_numbers else None
 
 
+_LINKS = etree.XPath(".//a | .//*[@onclick]")  # compiled once
+_PINNED_MARKS = ".notice, .ico_notice, img[alt*=otice], img[alt*=공지]"
+compiled_css(_PINNED_MARKS)
+
+
 def _row_link(row: Selector) -> tuple[tuple[str, str], str] | None:
-    for link in row.xpath(".//a | .//*[@onclick]"):
+    for node in _LINKS(row.root):
+        link = Selector(root=node, type="html")
         ids = parse_jf_view(link.attrib.get("onclick")) or parse_jf_view(link.attrib.get("href"))
         if ids:
             return ids, text_of(link)
@@ -62,7 +69,7 @@ def _is_pinned(row: Selector) -> bool:
     classes = (row.attrib.get("class") or "").lower().split()
     if any(c in S.LISTING_PINNED_CLASSES for c in classes):
         return True
-    return bool(row.css(".notice, .ico_notice, img[alt*=otice], img[alt*=공지]"))
+    return bool(compiled_css(_PINNED_MARKS)(row.root))
 
 
 def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
@@ -84,7 +91,7 @@ def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
     """
     sel = html if isinstance(html, Selector) else page_selector(html, url)
     rows = first(sel, S.LISTING_ROWS)
-    listing = sel.css("ul.list_post, div.board_list, table")
+    listing = select(sel, "ul.list_post, div.board_list, table")
     if not listing and not rows:
         raise PageLayoutError(f"not a listing page (no ul.list_post or board_list): {url}")
     page = ListingPage(

@@ -8,6 +8,7 @@ extraction pool); the pipelines count, check and store it.
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -21,16 +22,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
-from ..extract import ExtractionPool, default_workers
+from ..extract import Conformance, ExtractionPool, default_workers
 from ..exporters.sqlite_store import ArchiveError, CrawlState, read_crawl_state
 from ..arguments import OTHER_TOOLS, ArgumentError, Arguments, parse_arguments
 from ..hosts import bare_host
 from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
 from ..normalize.dates import parse_date
-from ..parsing import PageLayoutError, article_url, listing_url, parse_listing
-from ..parsing.conformance import DRIFT_STATS, Element, check_article, check_listing
-from ..parsing.encoding import decode_page
+from ..parsing import PageLayoutError, listing_url
+from ..parsing.conformance import DRIFT_STATS
 from ..parsing.ids import canonical_id, ids_in_url
 from ..runlock import USAGE_ERROR_STAT, run_blocked
 from ..parsing.urls import canonical_article_url, page_number, site_root, with_page
@@ -174,11 +174,19 @@ class NewsZoneSpider(Spider):
         self.ledger: Ledger | RunLedger = Ledger()  # the crawl's RunLedger once started
         self.demo_port: Any = None
         self.extraction = ExtractionPool(0)  # from_crawler sizes it (NEWSZONE_EXTRACT_WORKERS)
+        self.counts: Counter[str] = Counter()
+        """Per-row and per-article counts, added to the stats when the spider closes (one
+        dictionary update instead of a stats call each); counts that other components read
+        during the run (``newszone/listing/pages``, ``.../known``, ``newszone/article/parsed``:
+        the progress line) go to the stats at once."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsZoneSpider:
         spider: NewsZoneSpider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        # connected before the extensions exist: the counts are in the stats before the run
+        # summary and the archive read them at spider_closed
+        crawler.signals.connect(spider.flush_counts, signal=signals.spider_closed)
         spider.base_url = site_root(spider.base_url_arg or settings.get("NEWSZONE_BASE_URL"))
         spider.site_id = settings.get("NEWSZONE_SITE_ID")
         all_boards: dict[str, dict[str, str]] = settings.getdict("NEWSZONE_BOARDS")
@@ -217,6 +225,13 @@ class NewsZoneSpider(Spider):
     def whole_walk(self) -> bool:
         """Whether the run walks whole boards (no ``max_pages``, ``since`` or ``start_url``)."""
         return not (self.max_pages or self.since or self.start_url)
+
+    def flush_counts(self) -> None:
+        """Add the locally counted values to the stats (at spider_closed, and idempotent)."""
+        stats = self.crawler.stats
+        for key, value in self.counts.items():
+            stats.inc_value(key, value)
+        self.counts.clear()
 
     # --- start ---------------------------------------------------------------------------------
 
@@ -317,33 +332,42 @@ class NewsZoneSpider(Spider):
 
     # --- listing -------------------------------------------------------------------------------
 
-    def parse_listing(self, response: Response, board_key: str, page: int):
-        """Request the page's new articles, then the next listing pages the walk allows."""
+    async def parse_listing(self, response: Response, board_key: str, page: int):
+        """Request the page's new articles, then the next listing pages the walk allows.
+
+        The page is read (decoded, parsed, checked against the template) in the extraction
+        pool (``extract.extract_listing``); the walk is decided here."""
         stats = self.crawler.stats
-        stats.inc_value("newszone/listing/pages")
-        stats.inc_value(f"newszone/board/{board_key}/pages")
+        counts = self.counts
+        stats.inc_value("newszone/listing/pages")  # read during the run (progress)
+        counts[f"newszone/board/{board_key}/pages"] += 1
         walk = self.walks.setdefault(board_key, BoardWalk(requested=page, in_flight=1))
-        walk.in_flight = max(0, walk.in_flight - 1)
-        text = ""
+        board = self.boards[board_key]
         try:
-            text = self._text(response)
-            listing = parse_listing(text, response.url)
+            done = await self.extraction.extract_listing(
+                response.body, response.headers, response.url, base_url=self.base_url,
+                menu_id=board["menu_id"], site_id=self.site_id)
         except PageLayoutError as exc:
+            walk.in_flight = max(0, walk.in_flight - 1)
             stats.inc_value("newszone/listing/layout_error")
             self.logger.error("Listing page does not look as expected: %s%s", exc,
-                              self._drift(check_listing, text, response.url))
+                              self._drift(getattr(exc, "conformance", None), response.url))
             walk.ended = True
             return
         except Exception as exc:  # a page shape nobody foresaw: the run fails, loudly
+            walk.in_flight = max(0, walk.in_flight - 1)
             stats.inc_value("newszone/listing/layout_error")
             stats.inc_value("newszone/listing/error")
             self.logger.exception("Listing page could not be read (%s): %s", describe(exc),
                                   response.url)
             walk.ended = True
             return
-        if listing.entries or listing.unlinked_rows:  # a listing past the end has no rows
+        # answered once read: the window counts the pages being read too
+        walk.in_flight = max(0, walk.in_flight - 1)
+        listing = done.listing
+        if done.conformance is not None:
             # rows without a link beside linked rows are counted as unlinked rows (below)
-            drift = self._drift(check_listing, text, response.url,
+            drift = self._drift(done.conformance, response.url,
                                 partial_links=bool(listing.entries))
             if drift:
                 self.logger.warning("Listing page template drift%s: %s", drift, response.url)
@@ -353,16 +377,12 @@ class NewsZoneSpider(Spider):
                                 listing.unlinked_rows, response.url)
         if page == 1 and listing.total is not None:
             stats.set_value(f"newszone/board/{board_key}/total", listing.total)
-        board = self.boards[board_key]
-        menu_id = url_query_parameter(response.url, "id") or board["menu_id"]
-        site_id = url_query_parameter(response.url, "siteId") or self.site_id
         incremental = self.mode == "incremental"
         past_since = False
         repeated = bool(listing.articles)
         unparsed_dates = []
-        for entry in listing.entries:
-            seq, entry_board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
-            if not seq or not entry_board:
+        for entry, url in zip(listing.entries, done.article_urls, strict=True):
+            if url is None:
                 stats.inc_value("newszone/listing/bad_id")
                 self.logger.warning("Listing row with no usable id (%r, %r) on %s",
                                     entry.board_id, entry.board_seq, response.url)
@@ -374,21 +394,21 @@ class NewsZoneSpider(Spider):
             if self.since and published and date.fromisoformat(published) < self.since:
                 past_since = past_since or not entry.pinned
                 # the run's own limit, not a gap: a board with nothing newer is not a failure
-                stats.inc_value(f"newszone/board/{board_key}/past_since")
+                counts[f"newszone/board/{board_key}/past_since"] += 1
                 newest = stats.get_value(f"newszone/board/{board_key}/newest_past_since")
                 stats.set_value(f"newszone/board/{board_key}/newest_past_since",
                                 max(newest or published, published))
                 continue
-            stats.inc_value(f"newszone/board/{board_key}/listed")
+            counts[f"newszone/board/{board_key}/listed"] += 1
+            seq, entry_board = canonical_id(entry.board_seq), canonical_id(entry.board_id)
             if seq in self.seen:
-                stats.inc_value("newszone/article/duplicate_link")
+                counts["newszone/article/duplicate_link"] += 1
                 continue
             repeated = repeated and entry.pinned
             self.seen.add(seq)
             if incremental and self._settled(seq):
-                stats.inc_value(f"newszone/board/{board_key}/known")
+                stats.inc_value(f"newszone/board/{board_key}/known")  # read during the run
                 continue
-            url = article_url(self.base_url, entry_board, seq, menu_id, site_id)
             yield self._article_request(url, board_key, seq, entry_board)
         if unparsed_dates:
             self.logger.warning(
@@ -425,7 +445,8 @@ class NewsZoneSpider(Spider):
             target = max(walk.claimed_last or 0, page + 1)
         if listing.total is not None:
             walk.bound = -(-listing.total // ROWS_PER_PAGE) + 1
-        yield from self._next_listing_pages(response.url, board_key, walk, target)
+        for request in self._next_listing_pages(response.url, board_key, walk, target):
+            yield request
 
     def _next_listing_pages(self, url: str, board_key: str, walk: BoardWalk, target: int):
         """Listing requests up to page ``target`` (capped by the board's total and
@@ -494,25 +515,23 @@ class NewsZoneSpider(Spider):
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
-    def _drift(self, check: Any, text: str, url: str, partial_links: bool = False) -> str:
+    def _drift(self, conformance: Conformance | None, url: str,
+               partial_links: bool = False) -> str:
         """Count the page's mandatory contract elements that are not ok
-        (``newszone/conformance/<element>``, named in the run's status); their names for the log."""
-        try:
-            elements: list[Element] = check(text, url)
-        except Exception as exc:  # the check must not hide the page's own failure
+        (``newszone/conformance/<element>``, named in the run's status); their names for the log.
+        The check ran with the page's extraction (``extract.Conformance``)."""
+        if conformance is None:  # not expected: every layout error of the extraction has one
+            conformance = Conformance(error="no conformance check came with the page")
+        if conformance.error is not None:  # the check must not hide the page's own failure
             self.crawler.stats.inc_value("newszone/conformance_error")
-            self.logger.warning("Could not check %s against the template (%s)", url, describe(exc))
+            self.logger.warning("Could not check %s against the template (%s)", url,
+                                conformance.error)
             return ""
-        bad = [e for e in elements if e.mandatory and e.status != "ok"
+        bad = [e for e in conformance.elements if e.mandatory and e.status != "ok"
                and not (partial_links and e.name == "listing.links" and e.status == "unexpected")]
         for element in bad:
             self.crawler.stats.inc_value(f"{DRIFT_STATS}{element.name}")
         return "".join(f"; {e.name} {e.status} ({e.evidence})" for e in bad)
-
-    def _text(self, response: Response) -> str:
-        """The page's text; a charset label that is not a safe text encoding is not used
-        (``CharsetGuardMiddleware`` has counted and logged it)."""
-        return decode_page(response.body, response.headers.get("Content-Type")).text
 
     def listing_failed(self, failure: Failure):
         """A listing page could not be fetched: counted (the run summary fails the run); the
@@ -550,9 +569,9 @@ class NewsZoneSpider(Spider):
                 )
         except PageLayoutError as exc:
             stats.inc_value("newszone/article/layout_error")
-            # the page is decoded again only here, to name the template elements it lacks
+            # the template elements it lacks were checked with the extraction, on its tree
             self.logger.error("Article page does not look as expected: %s%s", exc,
-                              self._drift(check_article, self._text(response), response.url))
+                              self._drift(getattr(exc, "conformance", None), response.url))
             yield FetchFailure(id=board_seq, url=response.url, reason=f"layout: {exc}")
             return
         except Exception as exc:  # a page shape nobody foresaw: a failure, never a silent gap
@@ -566,10 +585,11 @@ class NewsZoneSpider(Spider):
             self.logger.error("Article %s not stored: %s: %s", board_seq, problem, response.url)
             yield FetchFailure(id=board_seq, url=response.url, reason=problem)
             return
-        stats.inc_value("newszone/article/parsed")
-        stats.inc_value(f"newszone/board/{board_key}/articles")
+        stats.inc_value("newszone/article/parsed")  # read during the run (progress)
+        counts = self.counts
+        counts[f"newszone/board/{board_key}/articles"] += 1
         for field, outcome in done.outcomes.items():
-            stats.inc_value(f"newszone/normalize/{field}/{outcome}")
+            counts[f"newszone/normalize/{field}/{outcome}"] += 1
         item = done.record
         capture = response.meta.get("warc") or {}
         item.warc_file = capture.get("warc_file")
