@@ -121,10 +121,6 @@ def test_real_listing_pages_give_the_rows_of_the_light_ones() -> None:
             assert vars(pages[0]) == vars(pages[1]), url
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parsing bug: on the empty page past the last, LISTING_ROWS falls through `ul.list_post > li`"
-    " (empty) to `table tbody tr` anywhere on the page: the chrome's 2 tables give 15 unlinked"
-    " rows"))
 def test_the_empty_page_past_the_last_has_no_rows_in_real_chrome() -> None:
     site = DemoSite(150, chrome="real")
     url = site.listing_url("recent", site.pages("recent") + 1)
@@ -132,10 +128,6 @@ def test_the_empty_page_past_the_last_has_no_rows_in_real_chrome() -> None:
     assert (listing.entries, listing.unlinked_rows) == ([], 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parsing bug: parse_listing's `ul.list_post, div.board_list, table` check takes any chrome"
-    " table for a listing: a page with no listing at all (the site's index) reads as a listing"
-    " of 15 unlinked rows instead of raising PageLayoutError"))
 def test_a_page_without_a_listing_is_no_listing_in_real_chrome() -> None:
     site = DemoSite(150, chrome="real")
     with pytest.raises(PageLayoutError):
@@ -198,10 +190,6 @@ def test_real_chrome_crawl_gives_the_truth(real_crawl: CrawlResult) -> None:
     assert real_crawl.stat("newszone/article/parsed") == 150
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parsing bug (see test_the_empty_page_past_the_last_has_no_rows_in_real_chrome): the chrome's"
-    " tables on the page past the last read as 15 unlinked listing rows per board, 'template"
-    " drift: listing.links on 3 page(s)', the run FAILS with exit code 1"))
 def test_real_chrome_crawl_exits_zero(real_crawl: CrawlResult) -> None:
     assert real_crawl.stat("newszone/listing/unlinked_rows") == 0
     light_checks.test_demo_crawl_exits_zero_with_a_summary(real_crawl)

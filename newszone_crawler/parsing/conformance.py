@@ -33,7 +33,7 @@ from .article import parse_article
 from .encoding import acceptable, declared_labels, decode_page
 from .errors import PageLayoutError
 from .labels import first, labelled_value, number_in, text_of
-from .listing import ListingPage, parse_listing
+from .listing import ListingPage, listing_rows, parse_listing
 from .tree import page_selector
 
 OK, MISSING, UNEXPECTED = "ok", "missing", "unexpected"
@@ -212,7 +212,7 @@ def check_listing(html: str | bytes | Selector, url: str = "",
         sel = _page(html, url, content_type)
     except PageLayoutError as exc:
         return [Element("listing.rows", MISSING, f"the page cannot be read as HTML: {exc}", url)]
-    rows = first(sel, S.LISTING_ROWS)
+    rows = listing_rows(sel)
     try:
         if listing is None:
             listing = parse_listing(sel, url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
-from parsel import Selector
+from parsel import Selector, SelectorList
 
 from ..normalize.text import clean_line
 from . import selectors as S
@@ -72,6 +72,24 @@ def _is_pinned(row: Selector) -> bool:
     return bool(compiled_css(_PINNED_MARKS)(row.root))
 
 
+def listing_rows(sel: Selector) -> SelectorList:
+    """The rows of a listing: the items of the board's own ``ul.list_post`` when the page has
+    one (the empty list of a page past the last has none: the page's other tables and lists
+    are chrome), else the first alternative of ``LISTING_ROWS`` that matches.
+
+    >>> page = Selector(text='<ul class="list_post"></ul><table><tbody><tr><td>May</td></tr>'
+    ...                 '</tbody></table><div id="contents"><table><tbody><tr><td>x</td></tr>'
+    ...                 '</tbody></table></div>')
+    >>> len(listing_rows(page))
+    0
+    >>> len(listing_rows(Selector(text=page.css("div").get())))
+    1
+    """
+    if select(sel, S.LISTING_LIST):
+        return select(sel, S.LISTING_ROWS[0])
+    return first(sel, S.LISTING_ROWS)
+
+
 def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
     """Parse a listing page.
 
@@ -90,8 +108,8 @@ def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
     ([('O_1', True, None), ('O_9', False, '2017.03.10')], 1587, 59)
     """
     sel = html if isinstance(html, Selector) else page_selector(html, url)
-    rows = first(sel, S.LISTING_ROWS)
-    listing = select(sel, "ul.list_post, div.board_list, table")
+    rows = listing_rows(sel)
+    listing = select(sel, S.LISTING_CONTAINER)
     if not listing and not rows:
         raise PageLayoutError(f"not a listing page (no ul.list_post or board_list): {url}")
     page = ListingPage(

@@ -5,7 +5,10 @@ matched on their visible text, so a renamed CSS class alone does not break the c
 """
 
 # Listing page
-LISTING_ROWS = ["ul.list_post > li", "div.board_list li", "table tbody tr"]
+LISTING_LIST = "ul.list_post"  # the board's own list: when present, its items are the rows (none past the last page)
+LISTING_ROWS = ["ul.list_post > li", "div.board_list li", "#contents table tbody tr",
+                "div.board_list table tbody tr"]  # tables of the page's chrome (calendars, footers) are no rows
+LISTING_CONTAINER = "ul.list_post, div.board_list, #contents table"
 LISTING_PINNED_CLASSES = ("notice", "top", "fixed")
 LISTING_TOTAL = ["p.total strong", ".total strong", ".total"]
 PAGING_LINKS = ["div.paging a", ".paging a", ".pagination a"]
