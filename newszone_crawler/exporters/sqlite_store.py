@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import sqlite_utils
 from w3lib.url import url_query_parameter
@@ -901,6 +902,26 @@ class ArchiveStore:
                  FROM articles"""
         return {row.pop("id"): row for row in self.db.query(sql)}
 
+    def crawl_state(self, run_id: str | None = None) -> CrawlState:
+        """What an incremental crawl for run ``run_id`` (whose own ``runs`` row does not
+        count) needs from the archive, read once at its start."""
+        # A failure older than a later whole walk of its board that ended ok is cleared:
+        # that walk would have fetched the article again had the board still listed it.
+        vouched = self.boards_vouched_at(exclude_run=run_id)
+        owed = {
+            seq: row for seq, row in self.owed().items()
+            if not (row["board_id"] in vouched and row["at"] < vouched[row["board_id"]])
+        }
+        owing = {row["board_id"] for row in owed.values()}
+        walked_ok = self.boards_walked_ok(exclude_run=run_id) - owing
+        return CrawlState(self.state(), walked_ok, owed)
+
+    def downloads(self) -> list[dict[str, Any]]:
+        """The stored attachments with a downloaded file (``sha256`` and ``bytes`` known):
+        ``{url, sha256, bytes, content_type, path, server_name}`` each, for the files
+        pipeline to trust a file already on disk."""
+        return _downloads(self.db.conn)
+
     def finish_run(
         self,
         run_id: str,
@@ -1074,6 +1095,29 @@ class CrawlState:
     """The failed articles the archive still owes (:meth:`ArchiveStore.owed`)."""
 
 
+_DOWNLOADS_SQL = (
+    "SELECT url, sha256, bytes, content_type, path, server_name FROM attachments"
+    " WHERE sha256 IS NOT NULL AND bytes IS NOT NULL"
+)
+
+
+def _downloads(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    cursor = conn.execute(_DOWNLOADS_SQL)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def read_downloads(path: str | Path) -> list[dict[str, Any]]:
+    """:meth:`ArchiveStore.downloads` of the archive at ``path``, opened read-only (nothing
+    migrated, nothing written); ``sqlite3.Error`` when it cannot be read."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        return _downloads(conn)
+    finally:
+        conn.close()
+
+
 def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     """The crawl state of the archive at ``path`` for run ``run_id`` (whose own ``runs`` row
     does not count); empty when there is no archive yet. :class:`ArchiveError` when the
@@ -1083,16 +1127,7 @@ def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     try:
         store = ArchiveStore.open(path)
         try:
-            # A failure older than a later whole walk of its board that ended ok is cleared:
-            # that walk would have fetched the article again had the board still listed it.
-            vouched = store.boards_vouched_at(exclude_run=run_id)
-            owed = {
-                seq: row for seq, row in store.owed().items()
-                if not (row["board_id"] in vouched and row["at"] < vouched[row["board_id"]])
-            }
-            owing = {row["board_id"] for row in owed.values()}
-            walked_ok = store.boards_walked_ok(exclude_run=run_id) - owing
-            return CrawlState(store.state(), walked_ok, owed)
+            return store.crawl_state(run_id)
         finally:
             store.close()
     except sqlite3.Error as error:
