@@ -121,13 +121,23 @@ class Article:
         >>> Article(id="O_1", subtitles=["a"]).to_dict(leave_out=("outcome",))["subtitles"]
         ['a']
         """
+        values = self.__dict__
         return {
-            name: _plain(getattr(self, name)) for name in _ARTICLE_FIELDS if name not in leave_out
+            name: values[name] if values[name].__class__ in _SCALARS else _plain(values[name])
+            for name in _ARTICLE_FIELDS
+            if name not in leave_out
         }
 
 
 def _plain(value: Any) -> Any:
     """A copy of ``value`` made of dicts, lists and scalars (a dataclass becomes a dict)."""
+    kind = value.__class__
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k: v if v.__class__ in _SCALARS else _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [v if v.__class__ in _SCALARS else _plain(v) for v in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | set | tuple):
@@ -137,6 +147,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 
 

@@ -396,9 +396,14 @@ def _sql_value(value: Any) -> Any:
     >>> _sql_value({"a": "é"}), _sql_value(3), _sql_value(None)
     ('{"a": "é"}', 3, None)
     """
+    if value.__class__ in _SCALARS:
+        return value
     if isinstance(value, dict | list | tuple):
         return json.dumps(value, default=repr, ensure_ascii=False)
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _update_of(article_id: str, values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
