@@ -357,7 +357,7 @@ class RunManifest:
 
     def engine_stopped(self) -> None:
         spider = self.crawler.spider
-        if run_blocked(self.crawler.stats) or spider is None:
+        if run_blocked(self.crawler) or spider is None:
             return
         run_id = getattr(spider, "run_id", "run")
         entries = []
@@ -446,7 +446,7 @@ class JsonLinesRepair:
 
     def spider_opened(self, spider: Any) -> None:
         stats = self.crawler.stats
-        if run_blocked(stats) or not self.folder.is_dir():
+        if run_blocked(self.crawler) or not self.folder.is_dir():
             return
         own = str(getattr(spider, "run_id", "\0"))
         for path in sorted(self.folder.glob("*.jsonl")):

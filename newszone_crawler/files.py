@@ -79,13 +79,14 @@ import os
 import re
 import sqlite3
 import tempfile
+from collections.abc import Iterable, Mapping
 import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import (
@@ -133,6 +134,7 @@ __all__ = [
     "file_key",
     "hashed_path",
     "image_capture",
+    "known_files",
     "read_known_files",
     "sanitize_content_type",
     "server_filename",
@@ -426,46 +428,42 @@ class KnownFile:
     server_name: str | None = None
 
 
+def known_files(rows: Iterable[Mapping[str, Any]]) -> dict[str, KnownFile]:
+    """``{file_key(url): KnownFile}`` of the archive's downloaded attachments
+    (``ArchiveStore.downloads``, read once at the run's start: ``archive.Archive``); rows
+    without a URL, sha256 or size are skipped.
+
+    >>> known = known_files([{"url": "http://h/f.pdf", "sha256": "AB", "bytes": 3}])
+    >>> known[file_key("http://h/f.pdf")].sha256
+    'ab'
+    """
+    known: dict[str, KnownFile] = {}
+    for values in rows:
+        if not values.get("url") or values.get("sha256") is None or values.get("bytes") is None:
+            continue
+        known[file_key(values["url"])] = KnownFile(
+            sha256=str(values["sha256"]).lower(),
+            bytes=int(values["bytes"]),
+            content_type=values.get("content_type"),
+            path=values.get("path"),
+            server_name=values.get(SERVER_NAME_KEY),
+        )
+    return known
+
+
 def read_known_files(db_path: str | PathLike[str] | None) -> dict[str, KnownFile]:
-    """``{file_key(url): KnownFile}`` from the archive's ``attachments`` table (read-only);
-    rows without sha256 or size are skipped. Empty when there is no archive (yet)."""
+    """:func:`known_files` of the archive at ``db_path``, opened read-only (a files pipeline
+    without the archive's run object: outside a crawl, or without ``StorePipeline``); empty
+    when there is no archive (yet) or it cannot be read (logged)."""
     if not db_path or not Path(db_path).is_file():
         return {}
-    uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
-    known: dict[str, KnownFile] = {}
+    from .exporters.sqlite_store import read_downloads
+
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=30)
+        return known_files(read_downloads(db_path))
     except sqlite3.Error as exc:
         logger.warning("Cannot read the archive %s for attachment files: %s", db_path, exc)
         return {}
-    try:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(attachments)")}
-        if not {"url", "sha256", "bytes"} <= columns:
-            return {}
-        wanted = ["url", "sha256", "bytes"] + [
-            c for c in ("content_type", "path", SERVER_NAME_KEY) if c in columns
-        ]
-        sql = (
-            f"SELECT {', '.join(wanted)} FROM attachments"
-            " WHERE sha256 IS NOT NULL AND bytes IS NOT NULL"
-        )
-        for row in conn.execute(sql):
-            values = dict(zip(wanted, row, strict=True))
-            if not values["url"]:
-                continue
-            known[file_key(values["url"])] = KnownFile(
-                sha256=str(values["sha256"]).lower(),
-                bytes=int(values["bytes"]),
-                content_type=values.get("content_type"),
-                path=values.get("path"),
-                server_name=values.get(SERVER_NAME_KEY),
-            )
-    except sqlite3.Error as exc:
-        logger.warning("Cannot read the archive %s for attachment files: %s", db_path, exc)
-        return {}
-    finally:
-        conn.close()
-    return known
 
 
 # -- the pipeline --------------------------------------------------------------------------------
@@ -547,7 +545,13 @@ class AttachmentFilesPipeline(FilesPipeline):
 
     def open_spider(self) -> None:
         super().open_spider()
-        self.known = read_known_files(self.db_path)
+        from .archive import archive_of
+
+        archive = archive_of(self.crawler)  # opened by StorePipeline when it is on
+        if archive.store is not None:
+            self.known = known_files(archive.known_files)
+        else:
+            self.known = {} if archive.blocked else read_known_files(self.db_path)
         logging.getLogger(self._MEDIA_LOGGER).addFilter(self._log_filter)
         logger.info(
             "Attachment files go to %s (limit %s bytes); the archive knows %d file(s)",

@@ -142,7 +142,7 @@ class WarcCaptureMiddleware:
         """Finish the ``.open`` WARC files an earlier run left (only when this run holds the
         archive: another run may be writing them)."""
         stats = self.crawler.stats
-        if run_blocked(stats) or not self.directory:
+        if run_blocked(self.crawler) or not self.directory:
             return
         folder = Path(self.directory)
         if not folder.is_dir():

@@ -33,19 +33,14 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.extensions.feedexport import ItemFilter
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
-from .exporters.sqlite_store import (
-    FEED_KEYS,
-    ArchiveError,
-    ArchiveStore,
-    StoreOutcome,
-    archive_error,
-)
+from .archive import archive_of
+from .exporters.sqlite_store import FEED_KEYS, ArchiveStore, StoreOutcome, archive_error
 from .items import Article, FetchFailure, GoneNotice
 from .ledger import Rejected, Settled
 from .local_faults import note_local_fault, sqlite_local_fault
 from .normalize.record import missing_fields
-from .runlock import USAGE_ERROR_STAT, LockFileError, RunLock
 from .signals import articles_failed
 
 logger = logging.getLogger(__name__)
@@ -143,17 +138,20 @@ def utc_now() -> str:
 class StorePipeline(_Pipeline):
     """Write records to the cumulative SQLite archive, in batches, one run at a time.
 
-    Takes the archive's run lock when built; a second run while one is going gets no lock,
-    stores nothing and ends at once (the spider checks ``newszone/locked``). An archive that
-    another program keeps locked, that is not SQLite or that fails its check stops the run the
-    same way (``newszone/archive_error``, with ``newszone/archive_error/status``).
+    The archive is the crawler's :class:`~newszone_crawler.archive.Archive`: built with the
+    pipeline, it takes the run lock, opens and checks the archive and reads what the crawl
+    needs; a second run while one is going gets no lock, stores nothing and ends at once, and
+    an archive that another program keeps locked, that is not SQLite or that fails its check
+    stops the run the same way (``Archive.blocked``; the stats carry it to the summary).
 
     A record waits in the batch until the batch is committed (on ``NEWSZONE_DB_BATCH``
-    records, after ``NEWSZONE_DB_FLUSH_SECONDS``, when the spider is idle, at the close), and
-    only then goes on to the feeds, marked with its ``outcome`` (``new``, ``changed`` or
-    ``unchanged``); the run's own JSON lines keep the new and changed ones
-    (:class:`NewOrChanged`). When the batch cannot be committed each of its records is
-    :class:`Rejected`, so no feed ever holds a record the archive lacks.
+    records, after ``NEWSZONE_DB_FLUSH_SECONDS``, when the spider is idle, at the close) by
+    the archive's writer thread, and only then goes on to the feeds, marked with its
+    ``outcome`` (``new``, ``changed`` or ``unchanged``); the run's own JSON lines keep the new
+    and changed ones (:class:`NewOrChanged`). When the batch cannot be committed each of its
+    records is :class:`Rejected`, so no feed ever holds a record the archive lacks. The
+    reactor thread only hands batches over: every archive access of the run (batches, gone
+    articles, failures, the ``runs`` row) runs on the writer thread, in order.
     """
 
     name = "store"
@@ -164,40 +162,21 @@ class StorePipeline(_Pipeline):
         self.path = settings.get("NEWSZONE_DB")
         self.batch_size = max(1, settings.getint("NEWSZONE_DB_BATCH"))
         self.flush_seconds = settings.getfloat("NEWSZONE_DB_FLUSH_SECONDS")
-        self.busy_timeout = settings.getfloat("NEWSZONE_DB_BUSY_TIMEOUT")
-        self.lock = RunLock(f"{self.path}.lock")
-        self.store: ArchiveStore | None = None
+        self.archive = archive_of(crawler)
         self.batch: list[dict[str, Any]] = []
         self.waiting: list[Deferred[StoreOutcome | str]] = []
         self.failed: list[tuple[str, str, str]] = []  # (id, url, reason) not yet written
         self.timer: Any = None
-        refused = getattr(crawler.spider, "usage_error", None)
-        if refused:  # the spider will not crawl: the archive and its lock are not touched
-            self.stats.set_value(USAGE_ERROR_STAT, refused)
-            return
-        try:
-            acquired = self.lock.acquire()
-        except LockFileError as error:
-            self._unusable(ArchiveError(str(error), "failed"))
-            return
-        if not acquired:
-            holder = self.lock.holder() or {}
-            self.stats.set_value(
-                "newszone/locked",
-                f"another run (pid {holder.get('pid', '?')}, started {holder.get('started_at', '?')}) "
-                f"holds {self.lock.path}",
-            )
-            return
-        if self.lock.stale:
-            logger.warning("Took over the lock left by an earlier run: %s", self.lock.stale)
-        try:
-            self.store = ArchiveStore.open_checked(self.path, int(self.busy_timeout * 1000))
-        except ArchiveError as error:
-            self._unusable(error)
+        if not self.archive.open():
             return
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.articles_failed, signal=articles_failed)
+
+    @property
+    def store(self) -> ArchiveStore | None:
+        """The archive's store (None: not usable); touched on the writer thread only."""
+        return self.archive.store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -205,43 +184,45 @@ class StorePipeline(_Pipeline):
             raise NotConfigured("NEWSZONE_DB is empty: no SQLite archive")
         return cls(crawler)
 
-    def _unusable(self, error: ArchiveError) -> None:
-        """Stop the run on an archive it cannot use: nothing is written, the lock is freed."""
-        self.stats.set_value("newszone/archive_error", str(error))
-        self.stats.set_value("newszone/archive_error/status", error.status)
-        logger.error("Not using the archive: %s", error)
-        if self.store is not None:
-            self.store.close()
-            self.store = None
-        self.lock.release()
-
     def open_spider(self) -> None:
-        if self.store is None:
+        store = self.store
+        if store is None:
             return
         spider = self.crawler.spider
         # Only a walk of whole boards vouches for them (max_pages, since or start_url stop short).
         whole = getattr(spider, "whole_walk", True)
         boards = [b["board_id"] for b in getattr(spider, "boards", {}).values()] if whole else []
+        mode = getattr(spider, "mode", "full")
+
+        def start() -> int:
+            killed = store.mark_unfinished_runs(exclude_run=spider.run_id)
+            store.start_run(spider.run_id, mode, utc_now(), boards)
+            return killed
+
         try:
-            killed = self.store.mark_unfinished_runs(exclude_run=spider.run_id)
-            self.store.start_run(spider.run_id, getattr(spider, "mode", "full"), utc_now(), boards)
+            killed = self.archive.call_now(start)
         except sqlite3.Error as error:
-            self._unusable(archive_error(self.path, error))
+            self.archive.fail(archive_error(self.path, error))
             return
         if killed:
             logger.warning("Marked %d earlier run(s) that never finished as killed", killed)
 
     async def process_item(self, item: Any) -> Any:
-        if self.store is None:
+        store = self.store
+        if store is None:
             raise DropItem("the archive is locked by another run")
         if isinstance(item, FetchFailure):
             raise Rejected(item.reason, log_level="DEBUG")  # the ledger records it
         if isinstance(item, GoneNotice):
             self.flush()
-            if self.store.mark_gone(item.id, utc_now()):
+            gone = self.archive.call(store.mark_gone, item.id, utc_now())
+            if await maybe_deferred_to_future(gone):
                 self.count("article", "gone")
             raise Settled(f"{item.id} is gone ({item.status})", log_level="DEBUG")
-        record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
+        if isinstance(item, Article):
+            record = item.to_dict(leave_out=FEED_KEYS)
+        else:
+            record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
         done: Deferred[StoreOutcome | str] = Deferred()
         self.batch.append(record)
         self.waiting.append(done)
@@ -264,46 +245,58 @@ class StorePipeline(_Pipeline):
     def spider_idle(self) -> None:
         self.flush()
 
-    def flush(self) -> None:
-        """Write the batch in one transaction, then let its records go on. On failure nothing
-        of it is stored (and nothing stored before is touched): each record is rejected with
-        the reason, counted as failed, and the run is incomplete."""
+    def flush(self) -> Deferred[None] | None:
+        """Hand the batch to the writer thread, which writes it in one transaction; its
+        records go on once it is committed. On failure nothing of it is stored (and nothing
+        stored before is touched): each record is rejected with the reason, counted as
+        failed, and the run is incomplete. The ``Deferred`` fires once the batch is settled
+        (None: nothing to write)."""
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None
         self._write_failures()
-        if not self.batch:
-            return
+        if not self.batch or self.store is None:
+            return None
         batch, self.batch = self.batch, []
         waiting, self.waiting = self.waiting, []
-        results: list[StoreOutcome | str]
-        try:
-            assert self.store is not None
-            results = list(
-                self.store.store(batch, run_id=self.crawler.spider.run_id, now=utc_now())
-            )
-        except sqlite3.Error as error:
+        store = self.store
+        written = self.archive.call(
+            store.store, batch, run_id=self.crawler.spider.run_id, now=utc_now()
+        )
+        written.addCallbacks(self._stored, self._not_stored, errbackArgs=(len(batch),))
+        return written.addCallback(self._settle, waiting)
+
+    def _stored(self, results: list[StoreOutcome]) -> list[StoreOutcome | str]:
+        self.stats.inc_value("newszone/store/batches")
+        for result in results:
+            self.count("article", result.outcome)
+        return list(results)
+
+    def _not_stored(self, failure: Failure, size: int) -> list[StoreOutcome | str]:
+        error = failure.value
+        if isinstance(error, sqlite3.Error):
             fault = sqlite_local_fault(error, self.path)
             if fault:
                 note_local_fault(self.stats, fault)
             logger.error("Could not store %d record(s); the archive is unchanged: %s",
-                         len(batch), fault or error)
-            results = [fault or str(error)] * len(batch)
-        except Exception as error:
-            logger.exception("Could not store %d record(s); the archive is unchanged", len(batch))
-            results = [f"{type(error).__name__}: {error}"] * len(batch)
-        if isinstance(results[0], str):
-            self.stats.inc_value("newszone/store/failed", len(batch))
+                         size, fault or error)
+            reason = fault or str(error)
         else:
-            self.stats.inc_value("newszone/store/batches")
-            for result in results:
-                assert isinstance(result, StoreOutcome)
-                self.count("article", result.outcome)
+            logger.error("Could not store %d record(s); the archive is unchanged", size,
+                         exc_info=(failure.type, failure.value, failure.getTracebackObject()))
+            reason = f"{type(error).__name__}: {error}"
+        self.stats.inc_value("newszone/store/failed", size)
+        return [reason] * size
+
+    @staticmethod
+    def _settle(
+        results: list[StoreOutcome | str], waiting: list[Deferred[StoreOutcome | str]]
+    ) -> None:
         for done, result in zip(waiting, results, strict=True):
             done.callback(result)
 
-    def close_spider(self) -> None:
-        self.flush()
+    def close_spider(self) -> Deferred[None] | None:
+        return self.flush()
 
     def articles_failed(self, failures: list[tuple[str, str, str]]) -> None:
         """Keep the run's failed articles for ``failures`` (the ledger sends them); written
@@ -312,24 +305,39 @@ class StorePipeline(_Pipeline):
             self.failed.extend(failures)
 
     def _write_failures(self, last_try: bool = False) -> None:
-        """Write the failures waiting; when the archive refuses, they wait for the next try
-        (the last one counts and logs them)."""
-        if self.store is None or not self.failed:
+        """Hand the failures waiting to the writer thread; when the archive refuses, they
+        wait for the next try (the last one, at the close, counts and logs them)."""
+        store = self.store
+        if store is None or not self.failed:
             return
         failed, self.failed = self.failed, []
-        try:
-            self.store.record_failures(self.crawler.spider.run_id, failed, utc_now())
-        except Exception as error:  # sqlite3.Error mostly: the rows wait for the next try
-            if not last_try:
-                self.failed = failed + self.failed
-                return
-            self.stats.inc_value("newszone/store/failures_not_recorded", len(failed))
-            logger.error("Could not record %d failure(s) in %s (%s): %s", len(failed), self.path,
-                         error, ", ".join(sorted({f[0] for f in failed})[:20]))
+        if last_try:
+            try:
+                self.archive.call_now(
+                    store.record_failures, self.crawler.spider.run_id, failed, utc_now()
+                )
+            except Exception as error:  # sqlite3.Error mostly
+                self._failures_lost(failed, error)
+            return
+
+        def again(failure: Failure) -> None:  # sqlite3.Error mostly: the rows wait
+            self.failed = failed + self.failed
+
+        written = self.archive.call(
+            store.record_failures, self.crawler.spider.run_id, failed, utc_now()
+        )
+        written.addErrback(again)
+
+    def _failures_lost(self, failed: list[tuple[str, str, str]], error: Exception) -> None:
+        self.stats.inc_value("newszone/store/failures_not_recorded", len(failed))
+        logger.error("Could not record %d failure(s) in %s (%s): %s", len(failed), self.path,
+                     error, ", ".join(sorted({f[0] for f in failed})[:20]))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """After the run summary decided the status: close the ``runs`` row and the archive."""
-        if self.store is None:
+        """After the run summary decided the status: close the ``runs`` row and the archive
+        (the writer thread finishes what it was given first)."""
+        store = self.store
+        if store is None:
             return
         self._write_failures(last_try=True)  # the ledger's last word came just before
         values = self.stats.get_stats()
@@ -343,7 +351,8 @@ class StorePipeline(_Pipeline):
             "requests": values.get("downloader/request_count", 0),
         }
         try:
-            self.store.finish_run(
+            self.archive.call_now(
+                store.finish_run,
                 spider.run_id,
                 utc_now(),
                 counts,
@@ -354,8 +363,7 @@ class StorePipeline(_Pipeline):
             logger.error("Could not close this run's row in %s (%s): the next run marks it "
                          "killed", self.path, error)
         finally:
-            self.store.close()
-            self.lock.release()
+            self.archive.close()
 
 
 class NoticesPipeline(_Pipeline):

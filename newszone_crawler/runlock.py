@@ -106,24 +106,23 @@ class RunLock:
             self._fd = None
 
 
-def run_blocked(stats: Any) -> str | None:
-    """Why this run must not touch the archive or its outputs (another run holds the lock, or
-    the archive is unusable: ``StorePipeline`` decides, at start-up), or None.
+def run_blocked(crawler: Any) -> str | None:
+    """Why this run must not touch the archive or its outputs (its arguments are unusable,
+    another run holds the lock, or the archive is unusable), or None: the crawler's
+    ``archive.Archive`` knows, from its start-up.
 
-    >>> class Stats(dict):  # the part of a Scrapy stats collector it reads
-    ...     def get_value(self, key): return self.get(key)
-    >>> run_blocked(Stats()) is None
+    >>> from types import SimpleNamespace
+    >>> from scrapy.utils.test import get_crawler
+    >>> crawler = get_crawler(settings_dict={"NEWSZONE_DB": ""})
+    >>> run_blocked(crawler) is None
     True
-    >>> run_blocked(Stats({"newszone/archive_error": "x.sqlite is not a usable SQLite archive"}))
-    'x.sqlite is not a usable SQLite archive'
-    >>> run_blocked(Stats({USAGE_ERROR_STAT: "unknown argument max_page='1'"}))
+    >>> crawler.spider = SimpleNamespace(usage_error="unknown argument max_page='1'")
+    >>> run_blocked(crawler)
     "unknown argument max_page='1'"
     """
-    return (
-        stats.get_value(USAGE_ERROR_STAT)
-        or stats.get_value("newszone/locked")
-        or stats.get_value("newszone/archive_error")
-    )
+    from .archive import archive_of
+
+    return archive_of(crawler).blocked
 
 
 def os_reason(error: OSError) -> str:

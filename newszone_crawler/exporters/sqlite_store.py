@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import sqlite_utils
 from w3lib.url import url_query_parameter
@@ -386,6 +387,50 @@ def _chunks(items: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+_IMAGE_COLUMNS = IMAGE_KEYS + CAPTURE_KEYS
+
+
+def _sql_value(value: Any) -> Any:
+    """A value as ``sqlite_utils`` writes it: lists and objects as JSON text.
+
+    >>> _sql_value({"a": "é"}), _sql_value(3), _sql_value(None)
+    ('{"a": "é"}', 3, None)
+    """
+    if value.__class__ in _SCALARS:
+        return value
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=repr, ensure_ascii=False)
+    return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _update_of(article_id: str, values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The columns and parameters of an ``UPDATE articles ... WHERE id = ?`` (never the id)."""
+    values = {k: v for k, v in values.items() if k != "id"}
+    return tuple(values), (*(_sql_value(v) for v in values.values()), article_id)
+
+
+def _unique_runs(batch: list[Mapping[str, Any]]) -> Iterator[list[Mapping[str, Any]]]:
+    """The batch cut into consecutive parts without a repeated id (each part is stored in one
+    go; a later part sees what an earlier one wrote).
+
+    >>> [[r["id"] for r in part] for part in _unique_runs([{"id": "a"}, {"id": "b"}, {"id": "a"}])]
+    [['a', 'b'], ['a']]
+    """
+    part: list[Mapping[str, Any]] = []
+    ids: set[str] = set()
+    for record in batch:
+        if record["id"] in ids:
+            yield part
+            part, ids = [], set()
+        part.append(record)
+        ids.add(record["id"])
+    if part:
+        yield part
+
+
 # -- the store -------------------------------------------------------------------------------
 
 
@@ -405,6 +450,9 @@ class ArchiveStore:
         self.images = db.table("images")
         self.versions = db.table("article_versions")
         self.runs = db.table("runs")
+        self._author_ids: dict[tuple[str | None, str | None], int] = {}
+        """``(name, email) -> authors.id`` met in committed batches."""
+        self._authors_pending: dict[tuple[str | None, str | None], int] = {}
 
     @classmethod
     def open(cls, path: str | Path, busy_timeout_ms: int = 10_000) -> ArchiveStore:
@@ -478,141 +526,261 @@ class ArchiveStore:
         """Write a batch of records in one transaction; return what became of each.
 
         Every record is checked (:func:`check_record`) before anything is written; an error
-        while writing rolls the whole batch back.
+        while writing rolls the whole batch back. The stored rows of the batch are read in
+        one query per :data:`_CHUNK` ids, the outcome of each record decided once, and each
+        table written with one prepared statement per shape of row (``executemany``; the
+        full-text triggers fire for each row as before). An id met twice in a batch starts a
+        new pass, so the second sees what the first wrote.
         """
         batch = list(records)
         for record in batch:
             check_record(record)
-        outcomes = []
-        with self._write():
-            for record in batch:
-                outcomes.append(self._store_one(record, run_id, now))
+        outcomes: list[StoreOutcome] = []
+        self._authors_pending = {}
+        nested = self.db.conn.in_transaction
+        try:
+            with self._write():
+                for part in _unique_runs(batch):
+                    outcomes.extend(self._store_part(part, run_id, now))
+        finally:
+            pending, self._authors_pending = self._authors_pending, {}
+        if not nested:  # committed: the new authors rows are there for good
+            self._author_ids.update(pending)
         return outcomes
 
-    def _store_one(self, record: Mapping[str, Any], run_id: str, now: str) -> StoreOutcome:
-        article_id = record["id"]
-        stored = self._stored_row(article_id)
-        if stored is None:
-            row = {**to_row(record), "first_seen": now, "last_seen": now}
-            self.articles.insert(row)
-            self._write_children(article_id, record, replace=False)
-            return StoreOutcome(article_id, "new")
+    def _stored_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``{id: articles row}`` of those of ``ids`` that are stored (one query per chunk)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids):
+            cursor = self.db.conn.execute(
+                f"SELECT * FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            names = [d[0] for d in cursor.description]
+            for values in cursor:
+                row = dict(zip(names, values, strict=True))
+                found[row["id"]] = row
+        return found
 
-        incoming_hash = record.get("content_hash")
-        if incoming_hash is None or incoming_hash == stored["content_hash"]:
-            update = {"last_seen": now, "gone_at": None}
-            update.update({k: record[k] for k in VOLATILE_KEYS if record.get(k) is not None})
-            self._update(article_id, update)
-            self._merge_downloads(article_id, record.get("attachments") or [])
-            return StoreOutcome(article_id, "unchanged")
+    def _store_part(
+        self, records: list[Mapping[str, Any]], run_id: str, now: str
+    ) -> list[StoreOutcome]:
+        """Store records with distinct ids: decide each outcome, then write table by table."""
+        conn = self.db.conn
+        stored = self._stored_rows([r["id"] for r in records])
+        outcomes: list[StoreOutcome] = []
+        new: list[Mapping[str, Any]] = []
+        changed: list[Mapping[str, Any]] = []
+        unchanged: list[Mapping[str, Any]] = []
+        for record in records:
+            article_id = record["id"]
+            row = stored.get(article_id)
+            incoming_hash = record.get("content_hash")
+            if row is None:
+                outcome: Outcome = "new"
+                new.append(record)
+            elif incoming_hash is None or incoming_hash == row["content_hash"]:
+                outcome = "unchanged"
+                unchanged.append(record)
+            else:
+                outcome = "changed"
+                changed.append(record)
+            outcomes.append(StoreOutcome(article_id, outcome))
 
-        self.versions.insert(
-            {
-                "article_id": article_id,
-                "content_hash": stored["content_hash"],
-                "record": json.dumps(self.record(article_id), ensure_ascii=False),
-                "valid_from": stored["changed_at"] or stored["first_seen"],
-                "replaced_at": now,
-                "run_id": run_id,
-            }
+        # changed: the previous record becomes a version first (in batch order)
+        if changed:
+            before = self._records([stored[r["id"]] for r in changed])
+            conn.executemany(
+                "INSERT INTO article_versions (article_id, content_hash, record, valid_from,"
+                " replaced_at, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r["id"],
+                        stored[r["id"]]["content_hash"],
+                        json.dumps(previous, ensure_ascii=False),
+                        stored[r["id"]]["changed_at"] or stored[r["id"]]["first_seen"],
+                        now,
+                        run_id,
+                    )
+                    for r, previous in zip(changed, before, strict=True)
+                ],
+            )
+
+        # articles rows
+        inserts = (
+            {**to_row(r), "first_seen": now, "last_seen": now} for r in new
         )
-        update = to_row({k: v for k, v in record.items() if not is_empty(v)})
-        update.update({"last_seen": now, "changed_at": now, "gone_at": None})
-        self._update(article_id, update)
-        self._write_children(article_id, record, replace=True)
-        return StoreOutcome(article_id, "changed")
+        self._execute_shapes(
+            (tuple(row), tuple(_sql_value(v) for v in row.values())) for row in inserts
+        )
+        updates: list[tuple[tuple[str, ...], tuple[Any, ...]]] = []
+        for record in unchanged:
+            update: dict[str, Any] = {"last_seen": now, "gone_at": None}
+            update.update({k: record[k] for k in VOLATILE_KEYS if record.get(k) is not None})
+            updates.append(_update_of(record["id"], update))
+        for record in changed:
+            update = to_row({k: v for k, v in record.items() if not is_empty(v)})
+            update.update({"last_seen": now, "changed_at": now, "gone_at": None})
+            updates.append(_update_of(record["id"], update))
+        self._execute_shapes(updates, update=True)
 
-    def _update(self, article_id: str, values: dict[str, Any]) -> None:
-        """Update the named columns of a stored article, leaving the others as they are."""
-        values = {k: v for k, v in values.items() if k != "id"}
-        self.articles.update(article_id, values)
+        # children: those of new and changed records (changed ones replace what is stored)
+        replaced = {r["id"] for r in changed}
+        fresh = [r for r in records if stored.get(r["id"]) is None or r["id"] in replaced]
+        self._write_children(fresh, replaced)
+        self._merge_downloads(unchanged)
+        return outcomes
 
-    def _stored_row(self, article_id: str) -> dict[str, Any] | None:
-        rows = list(self.articles.rows_where("id = ?", [article_id]))
-        return rows[0] if rows else None
+    def _execute_shapes(
+        self, rows: Iterable[tuple[tuple[str, ...], tuple[Any, ...]]], update: bool = False
+    ) -> None:
+        """Insert (or, ``update``, update by id) ``articles`` rows given as (columns, values),
+        one ``executemany`` per run of rows with the same columns, in order."""
+        shape: tuple[str, ...] | None = None
+        params: list[tuple[Any, ...]] = []
 
-    def _write_children(self, article_id: str, record: Mapping[str, Any], replace: bool) -> None:
-        """Authors, images and attachments of a new or changed record; an empty list keeps
-        the stored children."""
-        authors = record.get("authors") or []
-        if authors:
-            if replace:
-                self.article_authors.delete_where("article_id = ?", [article_id])
-            self.article_authors.insert_all(
-                {
-                    "article_id": article_id,
-                    "author_id": self._author_id(a.get("name"), a.get("email")),
-                    "position": position,
-                    "role": a.get("role"),
-                }
-                for position, a in enumerate(authors)
+        def flush() -> None:
+            if shape is None or not params:
+                return
+            columns = ", ".join(f"[{c}]" for c in shape)
+            if update:
+                sql = "UPDATE articles SET " + ", ".join(f"[{c}] = ?" for c in shape)
+                sql += " WHERE id = ?"
+            else:
+                marks = ", ".join("?" * len(shape))
+                sql = f"INSERT INTO articles ({columns}) VALUES ({marks})"
+            self.db.conn.executemany(sql, params)
+
+        for columns, values in rows:
+            if columns != shape:
+                flush()
+                shape, params = columns, []
+            params.append(values)
+        flush()
+
+    def _write_children(self, records: list[Mapping[str, Any]], replaced: set[str]) -> None:
+        """Authors, images and attachments of new and changed records (ids in ``replaced``:
+        their stored children are replaced); an empty list keeps the stored children."""
+        conn = self.db.conn
+        author_rows: list[tuple[Any, ...]] = []
+        image_rows: list[tuple[Any, ...]] = []
+        attachment_rows: list[dict[str, Any]] = []
+        drop: dict[str, list[tuple[str]]] = {"article_authors": [], "images": [], "attachments": []}
+        with_attachments: list[str] = []
+        for record in records:
+            article_id = record["id"]
+            replace = article_id in replaced
+            authors = record.get("authors") or []
+            if authors:
+                if replace:
+                    drop["article_authors"].append((article_id,))
+                for position, a in enumerate(authors):
+                    author_id = self._author_id(a.get("name"), a.get("email"))
+                    author_rows.append((article_id, author_id, position, a.get("role")))
+            images = record.get("images") or []
+            if images:
+                if replace:
+                    drop["images"].append((article_id,))
+                for position, i in enumerate(images):
+                    image_rows.append(
+                        (article_id, position, *(_sql_value(i.get(k)) for k in _IMAGE_COLUMNS))
+                    )
+            rows = _attachment_rows(article_id, record.get("attachments") or [])
+            if rows:
+                if replace:
+                    drop["attachments"].append((article_id,))
+                    with_attachments.append(article_id)
+                attachment_rows.extend(rows)
+        if with_attachments:
+            earlier: dict[tuple[str, str], dict[str, Any]] = {}
+            for chunk in _chunks(with_attachments):
+                cursor = conn.execute(
+                    "SELECT * FROM attachments WHERE article_id IN"
+                    f" ({', '.join('?' * len(chunk))})", chunk,
+                )
+                names = [d[0] for d in cursor.description]
+                for values in cursor:
+                    old = dict(zip(names, values, strict=True))
+                    earlier[(old["article_id"], old["url"])] = old
+            for row in attachment_rows:
+                old = earlier.get((row["article_id"], row["url"]), {})
+                for key in DOWNLOAD_KEYS:
+                    if row[key] is None:
+                        row[key] = old.get(key)
+        for table, ids in drop.items():
+            if ids:
+                conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", ids)
+        if author_rows:
+            conn.executemany(
+                "INSERT INTO article_authors (article_id, author_id, position, role)"
+                " VALUES (?, ?, ?, ?)", author_rows,
             )
-        images = record.get("images") or []
-        if images:
-            if replace:
-                self.images.delete_where("article_id = ?", [article_id])
-            self.images.insert_all(
-                {
-                    "article_id": article_id,
-                    "position": position,
-                    **{k: i.get(k) for k in IMAGE_KEYS + CAPTURE_KEYS},
-                }
-                for position, i in enumerate(images)
+        if image_rows:
+            columns = ", ".join(f"[{c}]" for c in ("article_id", "position", *_IMAGE_COLUMNS))
+            marks = ", ".join("?" * (2 + len(_IMAGE_COLUMNS)))
+            conn.executemany(f"INSERT INTO images ({columns}) VALUES ({marks})", image_rows)
+        if attachment_rows:
+            names = ("article_id", "position", *ATTACHMENT_KEYS, *DOWNLOAD_KEYS)
+            columns = ", ".join(f"[{c}]" for c in names)
+            marks = ", ".join("?" * len(names))
+            conn.executemany(
+                f"INSERT INTO attachments ({columns}) VALUES ({marks})",
+                [tuple(_sql_value(row[c]) for c in names) for row in attachment_rows],
             )
-        rows = _attachment_rows(article_id, record.get("attachments") or [])
-        if rows:
-            if replace:
-                earlier = {
-                    r["url"]: r for r in self.attachments.rows_where("article_id = ?", [article_id])
-                }
-                for row in rows:
-                    old = earlier.get(row["url"], {})
-                    for key in DOWNLOAD_KEYS:
-                        if row[key] is None:
-                            row[key] = old.get(key)
-                self.attachments.delete_where("article_id = ?", [article_id])
-            self.attachments.insert_all(rows)
 
-    def _merge_downloads(self, article_id: str, attachments: Iterable[Mapping[str, Any]]) -> None:
-        """Download fields an unchanged record brings for its stored attachments.
+    def _merge_downloads(self, records: list[Mapping[str, Any]]) -> None:
+        """Download fields unchanged records bring for their stored attachments.
 
         An unchanged record has the stored attachments in the stored order (their URLs are
         part of the content hash, by path), so rows are matched by position: the same file
         reached over another scheme, host name or demo port updates its row. A new ``status``
         always brings its ``error`` (a success clears an old failure's reason)."""
-        for row in _attachment_rows(article_id, attachments):
-            found = {k: row[k] for k in DOWNLOAD_KEYS if row[k] is not None}
-            if "status" in found:
-                found["error"] = row.get("error")
-            self._set_download(article_id, row["url"], found, position=row["position"])
+        shapes: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for record in records:
+            for row in _attachment_rows(record["id"], record.get("attachments") or []):
+                found = {k: row[k] for k in DOWNLOAD_KEYS if row[k] is not None}
+                if "status" in found:
+                    found["error"] = row.get("error")
+                if found:
+                    shapes.setdefault(tuple(found), []).append(
+                        (*(_sql_value(v) for v in found.values()), record["id"], row["position"])
+                    )
+        for keys, params in shapes.items():
+            assignments = ", ".join(f"[{key}] = ?" for key in keys)
+            self.db.conn.executemany(
+                f"UPDATE attachments SET {assignments} WHERE article_id = ? AND position = ?",
+                params,
+            )
 
-    def _set_download(
-        self,
-        article_id: str,
-        url: str,
-        download: Mapping[str, Any],
-        position: int | None = None,
-    ) -> bool:
+    def _set_download(self, article_id: str, url: str, download: Mapping[str, Any]) -> bool:
         if not download:
             return False
         assignments = ", ".join(f"[{key}] = ?" for key in download)
-        where, key = ("position = ?", position) if position is not None else ("url = ?", url)
         cursor = self.db.execute(
-            f"UPDATE attachments SET {assignments} WHERE article_id = ? AND {where}",
-            [*download.values(), article_id, key],
+            f"UPDATE attachments SET {assignments} WHERE article_id = ? AND url = ?",
+            [*download.values(), article_id, url],
         )
         return cursor.rowcount == 1
 
     def _author_id(self, name: str | None, email: str | None) -> int:
-        """The shared ``authors`` row of a (name, email) pair, created when first met."""
-        found = self.db.execute(
+        """The shared ``authors`` row of a (name, email) pair, created when first met; the
+        pairs met are remembered for the store's life (rows of ``authors`` are never
+        deleted), those created in a batch once the batch is committed."""
+        key = (name, email)
+        found = self._author_ids.get(key) or self._authors_pending.get(key)
+        if found is not None:
+            return found
+        row = self.db.conn.execute(
             "SELECT id FROM authors WHERE name IS ? AND email IS ?", [name, email]
         ).fetchone()
-        if found:
-            return int(found[0])
-        last_pk = self.authors.insert({"name": name, "email": email}).last_pk
-        assert last_pk is not None
-        return int(last_pk)
+        if row:
+            self._authors_pending[key] = int(row[0])
+            return int(row[0])
+        cursor = self.db.conn.execute(
+            "INSERT INTO authors (name, email) VALUES (?, ?)", [name, email]
+        )
+        assert cursor.lastrowid is not None
+        self._authors_pending[key] = int(cursor.lastrowid)
+        return int(cursor.lastrowid)
 
     def update_attachment(self, article_id: str, url: str, download: Mapping[str, Any]) -> bool:
         """Record a file download (``sha256``, ``bytes``, ``content_type``, ``path``,
@@ -738,6 +906,26 @@ class ArchiveStore:
                          WHERE a.article_id = articles.id AND a.status = 'failed') AS files_pending
                  FROM articles"""
         return {row.pop("id"): row for row in self.db.query(sql)}
+
+    def crawl_state(self, run_id: str | None = None) -> CrawlState:
+        """What an incremental crawl for run ``run_id`` (whose own ``runs`` row does not
+        count) needs from the archive, read once at its start."""
+        # A failure older than a later whole walk of its board that ended ok is cleared:
+        # that walk would have fetched the article again had the board still listed it.
+        vouched = self.boards_vouched_at(exclude_run=run_id)
+        owed = {
+            seq: row for seq, row in self.owed().items()
+            if not (row["board_id"] in vouched and row["at"] < vouched[row["board_id"]])
+        }
+        owing = {row["board_id"] for row in owed.values()}
+        walked_ok = self.boards_walked_ok(exclude_run=run_id) - owing
+        return CrawlState(self.state(), walked_ok, owed)
+
+    def downloads(self) -> list[dict[str, Any]]:
+        """The stored attachments with a downloaded file (``sha256`` and ``bytes`` known):
+        ``{url, sha256, bytes, content_type, path, server_name}`` each, for the files
+        pipeline to trust a file already on disk."""
+        return _downloads(self.db.conn)
 
     def finish_run(
         self,
@@ -912,6 +1100,29 @@ class CrawlState:
     """The failed articles the archive still owes (:meth:`ArchiveStore.owed`)."""
 
 
+_DOWNLOADS_SQL = (
+    "SELECT url, sha256, bytes, content_type, path, server_name FROM attachments"
+    " WHERE sha256 IS NOT NULL AND bytes IS NOT NULL"
+)
+
+
+def _downloads(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    cursor = conn.execute(_DOWNLOADS_SQL)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def read_downloads(path: str | Path) -> list[dict[str, Any]]:
+    """:meth:`ArchiveStore.downloads` of the archive at ``path``, opened read-only (nothing
+    migrated, nothing written); ``sqlite3.Error`` when it cannot be read."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        return _downloads(conn)
+    finally:
+        conn.close()
+
+
 def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     """The crawl state of the archive at ``path`` for run ``run_id`` (whose own ``runs`` row
     does not count); empty when there is no archive yet. :class:`ArchiveError` when the
@@ -921,16 +1132,7 @@ def read_crawl_state(path: str | Path, run_id: str | None = None) -> CrawlState:
     try:
         store = ArchiveStore.open(path)
         try:
-            # A failure older than a later whole walk of its board that ended ok is cleared:
-            # that walk would have fetched the article again had the board still listed it.
-            vouched = store.boards_vouched_at(exclude_run=run_id)
-            owed = {
-                seq: row for seq, row in store.owed().items()
-                if not (row["board_id"] in vouched and row["at"] < vouched[row["board_id"]])
-            }
-            owing = {row["board_id"] for row in owed.values()}
-            walked_ok = store.boards_walked_ok(exclude_run=run_id) - owing
-            return CrawlState(store.state(), walked_ok, owed)
+            return store.crawl_state(run_id)
         finally:
             store.close()
     except sqlite3.Error as error:

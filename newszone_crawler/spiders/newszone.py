@@ -22,8 +22,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import url_query_parameter
 
+from ..archive import archive_of
+from ..exporters.sqlite_store import CrawlState
 from ..extract import Conformance, ExtractionPool, default_workers
-from ..exporters.sqlite_store import ArchiveError, CrawlState, read_crawl_state
 from ..arguments import OTHER_TOOLS, ArgumentError, Arguments, parse_arguments
 from ..hosts import bare_host
 from ..items import FetchFailure, GoneNotice
@@ -250,19 +251,13 @@ class NewsZoneSpider(Spider):
         stats = self.crawler.stats
         if self.usage_error is not None:  # closed already by spider_opened
             return
-        blocked = run_blocked(stats)
+        archive = archive_of(self.crawler)
+        if archive.open():
+            self.state = archive.state  # read once, with the lock taken
+        blocked = archive.blocked
         if blocked:
             self.logger.error("Not crawling: %s", blocked)
             return
-        db = self.crawler.settings.get("NEWSZONE_DB")
-        if db:
-            try:
-                self.state = read_crawl_state(db, self.run_id)
-            except ArchiveError as error:
-                stats.set_value("newszone/archive_error", str(error))
-                stats.set_value("newszone/archive_error/status", error.status)
-                self.logger.error("Not crawling: %s", error)
-                return
         if self.since:
             stats.set_value("newszone/since", self.since.isoformat())
         today = datetime.now(KOREA).date()
@@ -493,7 +488,7 @@ class NewsZoneSpider(Spider):
         """Once the listings are walked, fetch stored articles that no listing showed but that
         are due a look (full mode over whole boards: all; incremental: recent ones). One that
         now answers 404/410 is marked gone; nothing is deleted."""
-        if self.idle_pass_done or run_blocked(self.crawler.stats):
+        if self.idle_pass_done or run_blocked(self.crawler):
             return
         self.idle_pass_done = True
         whole_walk = self.whole_walk
