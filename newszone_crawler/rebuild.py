@@ -60,7 +60,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
-from itemadapter import ItemAdapter
 from w3lib.url import url_query_parameter
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -628,10 +627,11 @@ def rebuild(
     def flush() -> None:
         if not batch:
             return
-        with store.db.atomic():  # one transaction per batch; each record at its capture time
-            for record, at in batch:
-                (outcome,) = store.store([record], run_id=run_id, now=at)
-                setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
+        # one transaction per batch; each record at its capture time
+        outcomes = store.store([record for record, _ in batch], run_id=run_id,
+                               now=batch[-1][1], times=[at for _, at in batch])
+        for outcome in outcomes:
+            setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
         result.batches += 1
         batch.clear()
 
@@ -667,7 +667,7 @@ def rebuild(
             found = _image_fields(image["url"], capture, index) if _downloadable(image["url"]) else None
             if found:
                 image.update(found)  # type: ignore[typeddict-item]
-        record = {k: v for k, v in ItemAdapter(item).asdict().items() if k not in FEED_KEYS}
+        record = item.to_dict(leave_out=FEED_KEYS)
         missing = missing_fields(record, required)
         if missing:
             result.dropped += 1

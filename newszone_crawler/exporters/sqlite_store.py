@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -521,9 +521,12 @@ class ArchiveStore:
     # -- writing ---------------------------------------------------------------------------
 
     def store(
-        self, records: Iterable[Mapping[str, Any]], run_id: str, now: str
+        self, records: Iterable[Mapping[str, Any]], run_id: str, now: str,
+        times: Sequence[str] | None = None,
     ) -> list[StoreOutcome]:
         """Write a batch of records in one transaction; return what became of each.
+        ``times`` (one per record) stores each record at its own time instead of ``now``
+        (``rebuild``: each at its capture's date).
 
         Every record is checked (:func:`check_record`) before anything is written; an error
         while writing rolls the whole batch back. The stored rows of the batch are read in
@@ -535,13 +538,20 @@ class ArchiveStore:
         batch = list(records)
         for record in batch:
             check_record(record)
+        at = list(times) if times is not None else [now] * len(batch)
+        if len(at) != len(batch):
+            raise ValueError(f"{len(at)} times for {len(batch)} records")
         outcomes: list[StoreOutcome] = []
         self._authors_pending = {}
         nested = self.db.conn.in_transaction
         try:
             with self._write():
+                start = 0
                 for part in _unique_runs(batch):
-                    outcomes.extend(self._store_part(part, run_id, now))
+                    when = {r["id"]: w for r, w in zip(part, at[start:start + len(part)],
+                                                       strict=True)}
+                    start += len(part)
+                    outcomes.extend(self._store_part(part, run_id, when))
         finally:
             pending, self._authors_pending = self._authors_pending, {}
         if not nested:  # committed: the new authors rows are there for good
@@ -562,9 +572,10 @@ class ArchiveStore:
         return found
 
     def _store_part(
-        self, records: list[Mapping[str, Any]], run_id: str, now: str
+        self, records: list[Mapping[str, Any]], run_id: str, when: dict[str, str]
     ) -> list[StoreOutcome]:
-        """Store records with distinct ids: decide each outcome, then write table by table."""
+        """Store records with distinct ids, each at its time ``when[id]``: decide each
+        outcome, then write table by table."""
         conn = self.db.conn
         stored = self._stored_rows([r["id"] for r in records])
         outcomes: list[StoreOutcome] = []
@@ -598,7 +609,7 @@ class ArchiveStore:
                         stored[r["id"]]["content_hash"],
                         json.dumps(previous, ensure_ascii=False),
                         stored[r["id"]]["changed_at"] or stored[r["id"]]["first_seen"],
-                        now,
+                        when[r["id"]],
                         run_id,
                     )
                     for r, previous in zip(changed, before, strict=True)
@@ -607,18 +618,19 @@ class ArchiveStore:
 
         # articles rows
         inserts = (
-            {**to_row(r), "first_seen": now, "last_seen": now} for r in new
+            {**to_row(r), "first_seen": when[r["id"]], "last_seen": when[r["id"]]} for r in new
         )
         self._execute_shapes(
             (tuple(row), tuple(_sql_value(v) for v in row.values())) for row in inserts
         )
         updates: list[tuple[tuple[str, ...], tuple[Any, ...]]] = []
         for record in unchanged:
-            update: dict[str, Any] = {"last_seen": now, "gone_at": None}
+            update: dict[str, Any] = {"last_seen": when[record["id"]], "gone_at": None}
             update.update({k: record[k] for k in VOLATILE_KEYS if record.get(k) is not None})
             updates.append(_update_of(record["id"], update))
         for record in changed:
             update = to_row({k: v for k, v in record.items() if not is_empty(v)})
+            now = when[record["id"]]
             update.update({"last_seen": now, "changed_at": now, "gone_at": None})
             updates.append(_update_of(record["id"], update))
         self._execute_shapes(updates, update=True)
