@@ -51,7 +51,7 @@ import multiprocessing
 import os
 import re
 import zlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -604,8 +604,8 @@ def rebuild(
     (``FILES_STORE``'s last component).
 
     Pages are extracted by ``workers`` processes (default: one per core; 0 or 1: in this
-    process), :data:`WINDOW` pages per worker at a time, while this process reads the WARC
-    files and stores the records in capture order; a rebuild with fewer pages than one
+    process), :data:`WINDOW` pages per worker a window, the next window extracted while this
+    process stores the one before in capture order; a rebuild with fewer pages than one
     window never starts the processes. The records are the same either way.
     ``progress(phase, done, total)``, when given, is told how far the ``reading`` of the WARC
     files (bytes) and the ``parsing`` of pages have gone."""
@@ -678,10 +678,18 @@ def rebuild(
         if len(batch) >= batch_size:
             flush()
 
-    def extract_pending() -> None:
-        """Extract the pending pages (in the pool once a whole window waits), then store
-        what became of each, in capture order."""
+    # Windows of pages in flight: (pages, per page its job's index or why it could not be
+    # read, the results: a list, or the pool's lazy map). The next window is read and handed to
+    # the pool before the one before it is stored, so the pool extracts while this process
+    # reads and stores.
+    inflight: deque[tuple[list[tuple[Capture, str]], list[Any], Any]] = deque()
+
+    def submit_pending() -> None:
+        """Read the pending pages and start their extraction (in the pool once a whole window
+        waits; else here, at once)."""
         nonlocal pool
+        if not pending:
+            return
         jobs: list[tuple[bytes, str | None, str, str, str | None]] = []
         read: list[Any] = []  # per pending page: its job's index, or why it could not be read
         for capture, at in pending:
@@ -696,12 +704,25 @@ def rebuild(
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         if pool is not None:
             chunk = max(1, len(jobs) // (workers * 4))
-            done = list(pool.map(_extract_or_error, jobs, chunksize=chunk))
+            done: Any = pool.map(_extract_or_error, jobs, chunksize=chunk)  # submitted now
         else:
             done = [_extract_or_error(job) for job in jobs]
-        for (capture, at), found in zip(pending, read, strict=True):
-            store_page(capture, at, done[found] if isinstance(found, int) else found)
+        inflight.append((list(pending), read, done))
         pending.clear()
+
+    def store_extracted(keep: int) -> None:
+        """Store what became of each page of the windows in flight, oldest first, in capture
+        order, until ``keep`` windows are left."""
+        while len(inflight) > keep:
+            pages, read, done = inflight.popleft()
+            results = list(done)
+            for (capture, at), found in zip(pages, read, strict=True):
+                store_page(capture, at, results[found] if isinstance(found, int) else found)
+
+    def extract_pending() -> None:
+        """Extract every pending page and store the results (before a gone mark, at the end)."""
+        submit_pending()
+        store_extracted(0)
 
     try:
         for capture in index.articles:
@@ -725,7 +746,8 @@ def rebuild(
             seen.add((capture.run, seq))
             pending.append((capture, at))
             if len(pending) >= window:
-                extract_pending()
+                submit_pending()
+                store_extracted(1)  # the window before this one, while the pool works on it
         extract_pending()
     finally:
         if pool is not None:
