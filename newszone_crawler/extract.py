@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
+from parsel import Selector
 from w3lib.url import url_query_parameter
 
 from .items import Article
@@ -45,6 +46,8 @@ from .parsing.listing import ListingPage, parse_listing
 from .parsing.record import raw_article
 from .parsing.tree import page_selector
 from .parsing.urls import article_url, canonical_article_url, site_root
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,23 @@ def content_type_of(headers: Mapping[Any, Any] | str | bytes | None) -> str | No
     return value
 
 
+def _read(
+    body: bytes, headers: Mapping[Any, Any] | str | bytes | None, url: str,
+    parse: Callable[[Selector, str], T], check: Callable[..., Any],
+) -> tuple[Selector, T]:
+    """Decode the page once, build its tree once and ``parse`` it; a ``PageLayoutError``
+    carries the template elements the page lacks (``check`` on the tree already built, or on
+    the text when no tree could be built) across the process boundary."""
+    text = decode_page(body, content_type_of(headers)).text
+    sel = None
+    try:
+        sel = page_selector(text, url)
+        return sel, parse(sel, url)
+    except PageLayoutError as exc:
+        exc.conformance = conformance_of(check, text if sel is None else sel, url)
+        raise
+
+
 def extract(
     body: bytes,
     headers: Mapping[Any, Any] | str | bytes | None,
@@ -154,16 +174,7 @@ def extract(
     ...
     newszone_crawler.parsing.errors.PageLayoutError: not an article page (no div.board_view): http://h/x
     """
-    text = decode_page(body, content_type_of(headers)).text
-    sel = None
-    try:
-        sel = page_selector(text, url)
-        fields = parse_article(sel, url)
-    except PageLayoutError as exc:
-        # the template elements the page lacks, from the tree already built (or the text,
-        # when no tree could be built): the error carries them across the process boundary
-        exc.conformance = conformance_of(check_article, text if sel is None else sel, url)
-        raise
+    _, fields = _read(body, headers, url, parse_article, check_article)
     url_board, url_seq = ids_in_url(url)
     item = raw_article(
         fields,
@@ -212,14 +223,7 @@ def extract_listing(
     ...     print(exc, [e.name for e in exc.conformance.elements][:2])
     not a listing page (no ul.list_post or board_list): http://h/l ['listing.rows', 'listing.links']
     """
-    text = decode_page(body, content_type_of(headers)).text
-    sel = None
-    try:
-        sel = page_selector(text, url)
-        listing = parse_listing(sel, url)
-    except PageLayoutError as exc:
-        exc.conformance = conformance_of(check_listing, text if sel is None else sel, url)
-        raise
+    sel, listing = _read(body, headers, url, parse_listing, check_listing)
     conformance = None
     if listing.entries or listing.unlinked_rows:  # a listing past the end has no rows
         conformance = conformance_of(check_listing, sel, url, listing=listing)
