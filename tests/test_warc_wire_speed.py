@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from newszone_crawler.exporters.warc import Exchange, WarcWriter, index_cdxj
+from newszone_crawler.exporters.warc import Exchange, WarcWriter, cdxj_of, index_cdxj
 
 from .conftest import ROOT
 from .test_warc_faults import WarcWriteError, exchange, small_disk
@@ -77,6 +77,22 @@ def test_the_cdxj_index_from_memory_is_cdxj_indexers_byte_for_byte(tmp_path: Pat
         assert data == _indexed_by_reading(warc, tmp_path / "read"), warc.name
         assert (size, sha256) == (len(data), hashlib.sha256(data).hexdigest())
         assert len(data.splitlines()) == sum(1 for line in data.splitlines() if b'"offset"' in line)
+
+
+def test_a_finished_file_is_indexed_when_it_rolls_over_and_its_lines_are_let_go(
+    tmp_path: Path,
+) -> None:
+    # only the open file's CDXJ lines stay in memory: a crawl of any size keeps at most one
+    # file's worth (NEWSZONE_WARC_MAX_SIZE), not every response's line until the close
+    writer = WarcWriter(tmp_path / "warc", "run-1", max_size=30_000)
+    for shape in _SHAPES * 3:
+        writer.write(shape)
+    finished = list(writer.files)
+    assert finished, "the writes should have rolled over at least once"
+    for warc in finished:
+        assert cdxj_of(warc).read_bytes() == _indexed_by_reading(warc, tmp_path / "read")
+    assert all(not isinstance(kept, list) for kept in writer._indexes.values())
+    writer.close()
 
 
 def test_a_post_or_a_record_the_writer_cannot_index_is_indexed_by_reading(tmp_path: Path) -> None:

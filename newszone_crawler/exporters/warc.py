@@ -193,7 +193,10 @@ class WarcWriter:
         self._lines: list[str] | None = []
         self.digests: dict[Path, tuple[int, str]] = {}
         """Final path -> (size, hex sha256) of each finished file, hashed as it was written."""
-        self._indexes: dict[Path, list[str] | None] = {}
+        self._indexes: dict[Path, tuple[Path, int, str] | None] = {}
+        """Final path -> its CDXJ index (path, size, sha256), written from the lines kept while
+        writing as soon as the file is finished (so only the open file's lines stay in
+        memory); None: it must be indexed by reading (:func:`index_cdxj`)."""
         self._executor: ThreadPoolExecutor | None = None
 
     @property
@@ -253,7 +256,25 @@ class WarcWriter:
             raise WarcWriteError(self._open_path, exc) from exc
         self.files.append(final)
         self.digests[final] = (self._size, self._sha.hexdigest())
-        self._indexes[final] = self._lines
+        lines, self._lines = self._lines, []
+        self._indexes[final] = None if lines is None else self._index_from(final, lines)
+
+    @staticmethod
+    def _index_from(warc: Path, lines: list[str]) -> tuple[Path, int, str] | None:
+        """Write the CDXJ index of a finished file from its lines (sorted as cdxj-indexer
+        sorts them); None, with a warning, when it cannot be written now (it is made by
+        reading the file at the close)."""
+        data = "".join(sorted(lines)).encode("utf-8")
+        target = cdxj_of(warc)
+        tmp = target.with_name(target.name + OPEN_SUFFIX)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            logger.warning("Could not write the CDXJ index %s now (%s): it is made at the close",
+                           target, exc)
+            return None
+        return target, len(data), hashlib.sha256(data).hexdigest()
 
     def close(self) -> list[Path]:
         """Wait for the records submitted to be written, close the current file (renamed
@@ -265,19 +286,15 @@ class WarcWriter:
         return list(self.files)
 
     def write_index(self, warc: Path) -> tuple[Path, int, str]:
-        """Write the CDXJ index of a finished file beside it (:func:`cdxj_of`): from the lines
-        kept while writing, or, when a record went in that they do not cover, by reading the
-        file (:func:`index_cdxj`). Returns its path, size and sha256."""
-        lines = self._indexes.get(Path(warc))
-        if lines is None:
+        """The CDXJ index of a finished file beside it (:func:`cdxj_of`): the one written from
+        the lines kept while writing when the file was finished, or, when a record went in that
+        they do not cover, made now by reading the file (:func:`index_cdxj`). Returns its path,
+        size and sha256."""
+        written = self._indexes.get(Path(warc))
+        if written is None:
             target = index_cdxj(warc)
             return target, target.stat().st_size, sha256_file(target)
-        data = "".join(sorted(lines)).encode("utf-8")  # sorted as cdxj-indexer sorts them
-        target = cdxj_of(warc)
-        tmp = target.with_name(target.name + OPEN_SUFFIX)
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        return target, len(data), hashlib.sha256(data).hexdigest()
+        return written
 
     # -- writing bytes -----------------------------------------------------------------------
 
