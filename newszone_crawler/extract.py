@@ -283,11 +283,14 @@ class ExtractionPool:
         if not self.workers:
             return function(*args, **kwargs)
         loop = asyncio.get_running_loop()
+        executor = self.executor()
         try:
-            return await loop.run_in_executor(self.executor(), partial(function, *args, **kwargs))
+            return await loop.run_in_executor(executor, partial(function, *args, **kwargs))
         except BrokenProcessPool:
             # a worker died (killed, out of memory): this page fails; the next starts a new pool
-            self._executor = None
+            # (unless another page of the same broken pool has started it already)
+            if self._executor is executor:
+                self._executor = None
             raise
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.extensions.feedexport import ItemFilter
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList
 from twisted.python.failure import Failure
 
 from .archive import archive_of
@@ -166,6 +166,7 @@ class StorePipeline(_Pipeline):
         self.batch: list[dict[str, Any]] = []
         self.waiting: list[Deferred[StoreOutcome | str]] = []
         self.failed: list[tuple[str, str, str]] = []  # (id, url, reason) not yet written
+        self.failures_in_flight: set[Deferred[Any]] = set()  # failure writes not yet done
         self.timer: Any = None
         if not self.archive.open():
             return
@@ -264,7 +265,7 @@ class StorePipeline(_Pipeline):
             store.store, batch, run_id=self.crawler.spider.run_id, now=utc_now()
         )
         written.addCallbacks(self._stored, self._not_stored, errbackArgs=(len(batch),))
-        return written.addCallback(self._settle, waiting)
+        return written.addBoth(self._settle, waiting)
 
     def _stored(self, results: list[StoreOutcome]) -> list[StoreOutcome | str]:
         self.stats.inc_value("newszone/store/batches")
@@ -288,15 +289,26 @@ class StorePipeline(_Pipeline):
         self.stats.inc_value("newszone/store/failed", size)
         return [reason] * size
 
-    @staticmethod
     def _settle(
-        results: list[StoreOutcome | str], waiting: list[Deferred[StoreOutcome | str]]
+        self, results: list[StoreOutcome | str] | Failure,
+        waiting: list[Deferred[StoreOutcome | str]],
     ) -> None:
+        """Release the batch's records: each with its outcome, or with the reason it was not
+        stored; even a fault in counting them must not leave them waiting (a hung crawl)."""
+        if isinstance(results, Failure):
+            logger.error("Could not settle %d stored record(s)", len(waiting),
+                         exc_info=(results.type, results.value, results.getTracebackObject()))
+            self.stats.inc_value("newszone/store/failed", len(waiting))
+            results = [f"{results.type.__name__}: {results.value}"] * len(waiting)
         for done, result in zip(waiting, results, strict=True):
             done.callback(result)
 
-    def close_spider(self) -> Deferred[None] | None:
-        return self.flush()
+    def close_spider(self) -> Deferred[Any] | None:
+        """Write what is left, and wait for the failures still being written: one refused
+        now goes back to the list the last try (``spider_closed``) writes, counts and logs."""
+        flushed = self.flush()
+        pending = [*self.failures_in_flight, *([flushed] if flushed is not None else [])]
+        return DeferredList(pending) if pending else None
 
     def articles_failed(self, failures: list[tuple[str, str, str]]) -> None:
         """Keep the run's failed articles for ``failures`` (the ledger sends them); written
@@ -327,6 +339,12 @@ class StorePipeline(_Pipeline):
             store.record_failures, self.crawler.spider.run_id, failed, utc_now()
         )
         written.addErrback(again)
+        self.failures_in_flight.add(written)
+        written.addBoth(self._failures_written, written)
+
+    def _failures_written(self, result: Any, written: Deferred[Any]) -> Any:
+        self.failures_in_flight.discard(written)
+        return result
 
     def _failures_lost(self, failed: list[tuple[str, str, str]], error: Exception) -> None:
         self.stats.inc_value("newszone/store/failures_not_recorded", len(failed))

@@ -2,8 +2,9 @@
 ledger: ``python tests/patched_crawl.py PATCH:ID crawl newszone ...``.
 
 PATCH is one of ``parse_raises`` (the article parser raises for article ID),
-``pipeline_raises`` (the record pipeline raises for ID) and ``lose_request`` (the request
-for ID is made, then never handed to Scrapy: lost on the way). The crawler must turn each into
+``pipeline_raises`` (the record pipeline raises for ID), ``lose_request`` (the request
+for ID is made, then never handed to Scrapy: lost on the way) and ``failures_locked:SECONDS``
+(every write of failures to the archive waits SECONDS, then fails as locked). The crawler must turn each into
 a recorded failure with a non-zero exit; nothing here is imported by the package. The faults of
 the machine in ``LOCAL_FAULTS`` (a full or read-only disk, a lock file the run may not open)
 take no ID. The planted fault lives in this process only, so the crawl extracts pages here
@@ -49,6 +50,19 @@ def plant(patch: str) -> None:
             return None if board_seq == target else request
 
         newszone.NewsZoneSpider._article_request = _article_request
+    elif kind == "failures_locked":
+        # the archive refuses every write of failures, slowly (another program's lock held
+        # past the busy timeout): they must be counted and logged as not recorded at the close
+        import sqlite3
+        import time
+
+        from newszone_crawler.exporters import sqlite_store
+
+        def record_failures(self, run_id, failures, now):  # type: ignore[no-untyped-def]
+            time.sleep(float(target or 1))
+            raise sqlite3.OperationalError("database is locked")
+
+        sqlite_store.ArchiveStore.record_failures = record_failures
     elif kind in LOCAL_FAULTS:
         LOCAL_FAULTS[kind]()
     else:

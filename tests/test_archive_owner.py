@@ -425,3 +425,20 @@ def test_a_crawl_opens_the_archive_once_and_writes_it_from_one_thread(tmp_path: 
     names = [name for name, _ in seen["calls"]]
     assert names.count("store") >= 30 // 7 and names[-1] == "close"
     assert names.index("start_run") < names.index("store") < names.index("finish_run")
+
+
+def test_failures_the_archive_refuses_at_the_close_are_counted_and_logged(tmp_path: Path) -> None:
+    # One article always fails; every write of failures is slow and refused. The write handed
+    # to the writer thread at the close must be waited for, so its rows reach the last try,
+    # which counts and logs them (before: they went back to a list nobody read any more).
+    from tests.conftest import run_crawl
+
+    result = run_crawl(
+        tmp_path, "-a", "demo=1", "-a", "demo_articles=40",
+        "-a", 'demo_faults={"unavailable": {"5": 1000}}', "-s", "RETRY_TIMES=0",
+        "-s", "NEWSZONE_FILES_ENABLED=0", "-s", "NEWSZONE_WARC_ENABLED=0",
+        "-s", "NEWSZONE_EXTRACT_WORKERS=0", patch="failures_locked:1",
+    )
+    assert result.returncode != 0, result.log[-2000:]
+    assert result.stat("newszone/store/failures_not_recorded") >= 1, result.log[-3000:]
+    assert "Could not record" in result.log
