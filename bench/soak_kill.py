@@ -510,17 +510,23 @@ def inject_half_line(ws: Workspace, before: dict[str, bytes], rng: random.Random
     """Leave the killed run's file as a kill in the middle of a write leaves it: a cut record
     after its complete lines. Scrapy's exporter writes whole lines through an 8 KiB buffer, so
     a real SIGKILL seldom cuts a line (only a write of several pages interrupted between two);
-    the repair must be exercised all the same. Returns the bytes appended (0: nothing to do)."""
+    the repair must be exercised all the same. A kill that came before the run opened its file
+    (during start-up) leaves no file of its own: the cut record then goes to the newest file of
+    an earlier run, which the repair at the start of the next run treats alike (it cuts a half
+    line off every file). Returns the bytes appended (0: nothing to do)."""
     files = jsonl_files(ws)
     new = [name for name in files if name not in before]
-    if len(new) != 1 or split_lines(files[new[0]])[1]:
-        return 0  # no file of the killed run, or it already ends in a half line
+    if len(new) > 1:
+        return 0  # more than one new file: not a state a single killed run leaves
+    target = new[0] if new else (max(files) if files else None)  # names sort by run start
+    if target is None or split_lines(files[target])[1]:
+        return 0  # no file at all, or it already ends in a half line
     lines = [line for data in files.values() for line in split_lines(data)[0] if line]
     if not lines:
         return 0
     record = lines[-1]
     cut = rng.randrange(1, len(record))  # anywhere, even inside a UTF-8 sequence
-    with (ws.items / new[0]).open("ab") as fh:
+    with (ws.items / target).open("ab") as fh:
         fh.write(record[:cut])
     return cut
 
@@ -706,7 +712,7 @@ def soak(
                 injected = inject_half_line(ws, before, injector)
                 if injected:
                     report.half_lines_injected += 1
-                    say(f"  injected a half line ({injected} bytes) into the killed run's file")
+                    say(f"  injected a half line ({injected} bytes)")
             previous = run
         before = jsonl_files(ws)
         final = run_crawl(ws, "final", n, *extra)

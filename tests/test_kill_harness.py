@@ -42,7 +42,10 @@ Workspace = harness.Workspace
 # listing walk, 20-60 articles, WARC/CDXJ/WACZ and manifest at the close): 4.0 s at first, then
 # following the runs that finish (the machine may be busy with other work). Trials go on past
 # 24 until 20 runs were killed (at most 40). 3 in 4 kills get a cut record appended to their
-# file (a real kill seldom cuts a line: see bench/soak_kill.py), for the repair to cut off.
+# file (a real kill seldom cuts a line: see bench/soak_kill.py), for the repair to cut off; a
+# kill during start-up, before the run opened its file, gets it appended to the newest file
+# of an earlier run instead (on a loaded machine most kills land in start-up, and the repair
+# was then exercised only once or twice).
 TRIALS, MIN_KILLS, MAX_TRIALS = 24, 20, 40
 KILL_WINDOW = (0.3, 4.0)
 INJECT_RATE = 0.75
