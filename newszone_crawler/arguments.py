@@ -203,3 +203,53 @@ def parse_arguments(given: Mapping[str, Any], boards: Iterable[str] = ()) -> Arg
             f"choose from {', '.join(known)}"
         )
     return Arguments(**values)
+
+
+SETTING_SPECS: dict[str, Spec] = {
+    "NEWSZONE_MODE": Spec(_mode, " or ".join(MODES)),
+    "NEWSZONE_RECHECK_DAYS": Spec(_whole(0), "a whole number of days, at least 0"),
+    "NEWSZONE_LISTING_WINDOW": Spec(_whole(1), "a whole number of listing pages, at least 1"),
+    "NEWSZONE_DEMO_ARTICLES": Spec(_whole(1), "a whole number of demo articles, at least 1"),
+    "NEWSZONE_EXTRACT_WORKERS": Spec(
+        _whole(0), "a whole number of processes, at least 0 (0: in the crawl's own process), "
+        "or nothing (cores - 1)"),
+}
+"""The settings the spider reads as values of a kind (``-s NAME=value`` or settings.py), checked
+like the arguments: a setting that would make the run do something else than asked (an unknown
+mode read as neither, a negative recheck window that rechecks nothing) stops it before it
+starts."""
+
+SETTINGS_WITH_A_DEFAULT = ("NEWSZONE_EXTRACT_WORKERS",)
+"""Settings that may be left empty (``None`` or ``""``): the spider picks the value (cores - 1)."""
+
+
+def check_settings(get: Callable[[str], Any]) -> dict[str, Any]:
+    """Check the settings of :data:`SETTING_SPECS` (``get``: name -> value) and type them.
+    Raises :class:`ArgumentError` on the first problem.
+
+    >>> given = {"NEWSZONE_MODE": "full", "NEWSZONE_RECHECK_DAYS": 7,
+    ...          "NEWSZONE_LISTING_WINDOW": 2, "NEWSZONE_DEMO_ARTICLES": "150"}
+    >>> check_settings(given.get)  # doctest: +NORMALIZE_WHITESPACE
+    {'NEWSZONE_MODE': 'full', 'NEWSZONE_RECHECK_DAYS': 7, 'NEWSZONE_LISTING_WINDOW': 2,
+     'NEWSZONE_DEMO_ARTICLES': 150}
+    >>> check_settings({**given, "NEWSZONE_MODE": "ful"}.get)
+    Traceback (most recent call last):
+    ...
+    newszone_crawler.arguments.ArgumentError: setting NEWSZONE_MODE='ful' is not a mode: give incremental or full
+    >>> check_settings({**given, "NEWSZONE_RECHECK_DAYS": "-1"}.get)
+    Traceback (most recent call last):
+    ...
+    newszone_crawler.arguments.ArgumentError: setting NEWSZONE_RECHECK_DAYS='-1' is less than 0: give a whole number of days, at least 0
+    """
+    values: dict[str, Any] = {}
+    for name, spec in SETTING_SPECS.items():
+        value = get(name)
+        if value is None or value == "":
+            if name in SETTINGS_WITH_A_DEFAULT:
+                continue
+            raise ArgumentError(f"setting {name} is empty: give {SETTING_SPECS[name].allowed}")
+        try:
+            values[name] = spec.parse(str(value))
+        except ValueError as error:
+            raise ArgumentError(f"setting {name}={value!r} is {error}: give {spec.allowed}") from None
+    return values

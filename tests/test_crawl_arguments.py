@@ -55,6 +55,37 @@ def test_careless_argument_is_refused_before_anything_is_fetched(
     assert not (tmp_path / "newszone.sqlite.lock").exists()
 
 
+# -s setting -> what the refusal must say: settings the spider reads as values of a kind are
+# checked like its arguments (before, an unknown mode ran as neither mode, a negative recheck
+# window rechecked nothing, and a word for a number ended in a traceback)
+CARELESS_SETTINGS = [
+    ("NEWSZONE_MODE=incremantal", "give incremental or full"),
+    ("NEWSZONE_MODE=", "is empty"),
+    ("NEWSZONE_RECHECK_DAYS=-3", "at least 0"),
+    ("NEWSZONE_RECHECK_DAYS=week", "is not a whole number"),
+    ("NEWSZONE_LISTING_WINDOW=0", "at least 1"),
+    ("NEWSZONE_EXTRACT_WORKERS=two", "is not a whole number"),
+    ("NEWSZONE_DEMO_ARTICLES=-1", "at least 1"),
+]
+
+
+@pytest.mark.parametrize(("setting", "says"), CARELESS_SETTINGS,
+                         ids=[s for s, _ in CARELESS_SETTINGS])
+def test_careless_setting_is_refused_before_anything_is_fetched(
+    tmp_path: Path, setting: str, says: str
+) -> None:
+    name, _, value = setting.partition("=")
+    result = run_crawl(tmp_path, "-a", NOWHERE, "-s", setting)
+    status = [line for line in result.log.splitlines() if "Run status:" in line]
+    assert result.returncode == EXIT_USAGE, result.log[-3000:]
+    assert len(status) == 1, result.log[-3000:]
+    line = status[0].split("Run status: ", 1)[1]
+    assert line.startswith("USAGE: ") and f"setting {name}" in line and says in line, line
+    assert "Traceback" not in result.log
+    assert result.stat("downloader/request_count") == 0
+    assert not (tmp_path / "newszone.sqlite").exists()
+
+
 def test_max_pages_reads_only_that_many_listing_pages(tmp_path: Path) -> None:
     site = DemoSite()
     result = run_crawl(tmp_path, "-a", "demo=1", "-a", "boards=recent", "-a", "max_pages=1")

@@ -25,7 +25,13 @@ from w3lib.url import url_query_parameter
 from ..archive import archive_of
 from ..exporters.sqlite_store import CrawlState
 from ..extract import Conformance, ExtractionPool, default_workers
-from ..arguments import OTHER_TOOLS, ArgumentError, Arguments, parse_arguments
+from ..arguments import (
+    OTHER_TOOLS,
+    ArgumentError,
+    Arguments,
+    check_settings,
+    parse_arguments,
+)
 from ..hosts import bare_host
 from ..items import FetchFailure, GoneNotice
 from ..ledger import Ledger, RunLedger, describe
@@ -191,9 +197,11 @@ class NewsZoneSpider(Spider):
         spider.base_url = site_root(spider.base_url_arg or settings.get("NEWSZONE_BASE_URL"))
         spider.site_id = settings.get("NEWSZONE_SITE_ID")
         all_boards: dict[str, dict[str, str]] = settings.getdict("NEWSZONE_BOARDS")
+        checked: dict[str, Any] = {}
         if spider.usage_error is None:
             try:  # the board keys exist only in the settings: checked once they are known
                 parse_arguments(spider.given, boards=all_boards)
+                checked = check_settings(settings.get)
             except ArgumentError as error:
                 spider.usage_error = str(error)
         crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
@@ -203,17 +211,15 @@ class NewsZoneSpider(Spider):
         spider.boards = {k: all_boards[k] for k in spider.arguments.boards or all_boards}
         if spider.start_url:
             spider.base_url = site_root(spider.base_url_arg or spider.start_url)
-        spider.mode = spider.mode_arg or settings.get("NEWSZONE_MODE")
+        spider.mode = spider.mode_arg or checked["NEWSZONE_MODE"]
         days = spider.recheck_days_arg
-        spider.recheck_days = settings.getint("NEWSZONE_RECHECK_DAYS") if days is None else days
-        spider.window = max(1, settings.getint("NEWSZONE_LISTING_WINDOW"))
+        spider.recheck_days = checked["NEWSZONE_RECHECK_DAYS"] if days is None else days
+        spider.window = checked["NEWSZONE_LISTING_WINDOW"]
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
-        workers = settings.get("NEWSZONE_EXTRACT_WORKERS")
-        workers = default_workers() if workers in (None, "") else settings.getint("NEWSZONE_EXTRACT_WORKERS")
-        spider.extraction = ExtractionPool(workers)
+        spider.extraction = ExtractionPool(checked.get("NEWSZONE_EXTRACT_WORKERS", default_workers()))
         crawler.signals.connect(spider.extraction.close, signal=signals.engine_stopped)
         if spider.demo_articles is None:
-            spider.demo_articles = settings.getint("NEWSZONE_DEMO_ARTICLES")
+            spider.demo_articles = checked["NEWSZONE_DEMO_ARTICLES"]
         if not settings.getdict("FEEDS") and settings.get("NEWSZONE_JSONL"):
             feed = {settings.get("NEWSZONE_JSONL"): settings.getdict("NEWSZONE_JSONL_OPTIONS")}
             settings.set("FEEDS", feed, priority="spider")
