@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -321,6 +322,23 @@ def test_a_batch_is_a_few_statements_not_several_per_record(kind: str) -> None:
     outcomes = store.store([record(n, **changes) for n in range(100)], "run-2", T2)
     assert {o.outcome for o in outcomes} == {kind}
     assert counting.calls <= 30, counting.calls  # 100 records
+
+
+
+def test_a_batch_of_changed_records_larger_than_sqlites_variable_limit_is_stored() -> None:
+    """The rows a changed record had are read back in ``id IN (...)`` queries: a batch of any
+    size (rebuild stores a window at once) is read in chunks, within SQLite's limit on ``?``
+    variables (32,766 by default; lowered here to the store's chunk size). Failed with "too
+    many SQL variables" while the changed records' old rows were read in one query."""
+    store = ArchiveStore(sqlite_utils.Database(memory=True))
+    store.db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 500)
+    n = 1_200
+    store.store([record(i) for i in range(n)], "run-1", T1)
+    changed = [record(i, body=f"New text {i}.", content_hash=f"h-new-{i}") for i in range(n)]
+    outcomes = store.store(changed, "run-2", T2)
+    assert [o.outcome for o in outcomes] == ["changed"] * n
+    assert store.record("O_1199")["body"] == "New text 1199."
+    assert store.db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == n
 
 
 # -- the store's input straight from the dataclass --------------------------------------------

@@ -1003,7 +1003,11 @@ class ArchiveStore:
         yield from self._records(batch)
 
     def _records(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Export records of ``articles`` rows, their children read in one query per table."""
+        """Export records of ``articles`` rows, their children read in one query per table and
+        chunk (a batch of any size stays under SQLite's limit on ``?`` variables)."""
+        if len(rows) > _CHUNK:
+            return [record for start in range(0, len(rows), _CHUNK)
+                    for record in self._records(rows[start:start + _CHUNK])]
         ids = [row["id"] for row in rows]
         if not ids:
             return []
