@@ -49,7 +49,7 @@ from scrapy.http import Response
 from scrapy.http import TextResponse
 from scrapy.resolver import dnscache
 
-from .exporters.sqlite_store import ArchiveStore
+from .archive import Archive, archive_of
 from .exporters.warc import (
     OPEN_SUFFIX,
     Exchange,
@@ -77,6 +77,13 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
         for value in values:
             pairs.append((key, value.decode("latin-1") if isinstance(value, bytes) else str(value)))
     return pairs
+
+
+def _unlink_lost_captures(archive: Archive, warc_file: str, end: int) -> int:
+    """On the archive's writer thread: unlink the rows whose capture a recovery cut off."""
+    if archive.store is None:
+        raise RuntimeError("the archive was closed")
+    return archive.store.unlink_lost_captures(warc_file, end)
 
 
 class WarcCaptureMiddleware:
@@ -158,13 +165,11 @@ class WarcCaptureMiddleware:
             stats.inc_value("newszone/warc/recovered_bytes_cut", recovered.bytes_cut)
             end = recovered.path.stat().st_size if recovered.records else 0
             unlinked = 0
-            if self.db_path and Path(self.db_path).exists():
+            archive = archive_of(self.crawler)  # the run's one archive, on its writer thread
+            if archive.open():
                 try:
-                    store = ArchiveStore.open(self.db_path)
-                    try:
-                        unlinked = store.unlink_lost_captures(recovered.path.name, end)
-                    finally:
-                        store.close()
+                    unlinked = archive.call_now(_unlink_lost_captures, archive,
+                                                recovered.path.name, end)
                 except Exception as exc:  # the rows keep pointing past the cut: say so, loudly
                     stats.inc_value("newszone/warc/unlink_failed")
                     logger.error("Could not unlink the archive rows whose capture was cut from %s "
