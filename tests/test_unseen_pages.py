@@ -159,6 +159,24 @@ def test_listing_dates_in_unread_shapes_are_counted_and_logged(tmp_path: Path) -
     assert "listing date(s) in a shape not read" in result.log
 
 
+
+def test_listing_rows_in_an_unknown_wrapper_fail_the_run_not_end_the_walk(tmp_path: Path) -> None:
+    """Page 2's rows each wrapped in a ``<div>``: read as the empty list past the last page,
+    the walk ended there and the run said ok with page 2's articles never asked for."""
+
+    def wrap_rows(path: str, params: dict[str, str], answer: Answer, site: DemoSite) -> Answer | None:
+        if params.get("command") or "boardList" not in path or params.get("page") != "2":
+            return None
+        body = re.sub(rb"(<li\b.*?</li>)", rb'<div class="item">\1</div>', answer.body, flags=re.S)
+        return Answer(answer.status, answer.headers, body)
+
+    with hostile_site(N, wrap_rows) as site:
+        result = crawl_site(tmp_path, site.root)
+    assert result.returncode == 1, result.log[-3000:]
+    assert "article links but no row in a known form" in result.log
+    assert set(RECENT[:10]) <= stored(tmp_path)  # page 1's articles are kept
+
+
 # -- 2. paging blocks that lie: the walk stays bounded -----------------------------------------
 
 

@@ -223,17 +223,17 @@ def _is_long_caption(block: Block) -> bool:
 
 
 def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
-    block = None
+    targets: list[Any] = []  # every "File" block (a page may show two: all are read)
     wanted = {name.casefold() for name in S.FILE_LABELS}
     for label in sel.root.iter("dt", "th", "strong", "span"):  # lxml directly: a hot path
         if clean_line(" ".join(label.itertext())).rstrip(":： ").casefold() in wanted:
             target = label.getnext()
             if target is None:
                 target = label.getparent()
-            block = SelectorList([Selector(root=target)])
-            break
-    if block is None:
-        block = first(sel, S.FILE_BLOCK)
+            if not any(target is t or target in t.iterancestors() or t in target.iterancestors()
+                       for t in targets):  # a block inside another is read once
+                targets.append(target)
+    block = SelectorList([Selector(root=t) for t in targets]) or first(sel, S.FILE_BLOCK)
     if not block:
         return []
     items = block.css("li") or block.css("a")
@@ -257,6 +257,18 @@ def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
     return entries
 
 
+def _only_one(found: SelectorList, what: str, url: str) -> None:
+    """Refuse a page with two or more separate ``found`` containers (one inside another
+    counts once): which one holds the article cannot be told, and taking the first would
+    store a partial record as if it were whole."""
+    if len(found) < 2:
+        return
+    nodes = [s.root for s in found]
+    separate = [n for n in nodes if not any(a in nodes for a in n.iterancestors())]
+    if len(separate) > 1:
+        raise PageLayoutError(f"article page with {len(separate)} {what}: {url}")
+
+
 def parse_article(html: str | Selector, url: str) -> ArticleFields:
     """Parse an article page into raw fields.
 
@@ -267,10 +279,12 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
     root = first(sel, S.ARTICLE_ROOT)
     if not root:
         raise PageLayoutError(f"not an article page (no div.board_view): {url}")
+    _only_one(root, "article containers (div.board_view)", url)
     root = root[0]
     content = first(root, S.POST_CONTENT)
     if not content:
         raise PageLayoutError(f"article page without div.post_content: {url}")
+    _only_one(content, "post containers (div.post_content)", url)
     header = first(root, S.HEADER_TITLE)
     title_raw = text_of(header)
     if not title_raw:

@@ -34,18 +34,28 @@ _META_CHARSET = re.compile(
 )
 
 
+_META_WINDOW = 65536  # bytes searched for the <meta> charset (inline scripts may come first)
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
+
+
 def declared_labels(body: bytes, content_type: str | None) -> list[str]:
-    """The charset labels a page declares: the header's, then the first ``<meta>`` one.
+    """The charset labels a page declares: the header's, then the first ``<meta>`` one that
+    is not inside an HTML comment, in the page's first 64 KB.
 
     >>> declared_labels(b'<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">',
     ...                 "text/html; charset=UTF-7")
     ['UTF-7', 'euc-kr']
+    >>> declared_labels(b'<!-- <meta charset="utf-8"> --><meta charset="euc-kr">', None)
+    ['euc-kr']
     """
     labels = []
     header = _HEADER_CHARSET.search(content_type or "")
     if header:
         labels.append(header.group(1))
-    meta = _META_CHARSET.search(body[:8192])
+    head = body[:_META_WINDOW]
+    meta = _META_CHARSET.search(head)
+    if meta and b"<!--" in head[:meta.start()]:  # the first one may be commented out
+        meta = _META_CHARSET.search(_COMMENT.sub(b"", head))
     if meta:
         labels.append(meta.group(1).decode("ascii", "replace"))
     return labels
@@ -105,6 +115,10 @@ def page_charset(body: bytes, content_type: str | bytes | None = None) -> tuple[
         return bom, ()
     refused: list[str] = []
     labels = declared_labels(body, content_type)
+    usable = _usable(labels, content_type)
+    if len(usable) > 1 and usable[0][1] != usable[1][1]:  # two charsets: the bytes decide
+        page = decode_page(body, content_type)
+        return page.encoding, page.refused
     from_meta = len(labels) - (1 if _HEADER_CHARSET.search(content_type or "") else 0)
     for index, label in enumerate(labels):
         encoding = acceptable(label)
@@ -121,7 +135,14 @@ def page_charset(body: bytes, content_type: str | bytes | None = None) -> tuple[
 
 def decode_page(body: bytes, content_type: str | bytes | None = None) -> DecodedPage:
     """Decode a page: BOM, then the header's charset, then the ``<meta>`` one, then UTF-8;
-    undecodable bytes become U+FFFD.
+    undecodable bytes become U+FFFD. When the page declares two charsets and its bytes are
+    not valid in the first (a server that labels every page UTF-8 while an older page's
+    ``<meta>`` says EUC-KR, and its bytes are EUC-KR), the first declared one they are valid
+    in is used.
+
+    >>> euc = b"<meta charset=euc-kr>" + "국방".encode("euc-kr")
+    >>> decode_page(euc, "text/html; charset=utf-8").text.endswith("국방")
+    True
 
     >>> decode_page("한".encode("euc-kr"), "text/html").text  # no label: UTF-8 with U+FFFD
     '\\ufffd\\ufffd'
@@ -136,26 +157,40 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
     bom, bom_bytes = read_bom(body)
     if bom:
         return DecodedPage(_text(body[len(bom_bytes or b""):], bom), bom)
-    refused: list[str] = []
     labels = declared_labels(body, content_type)
+    usable = _usable(labels, content_type)
+    # the labels before the one used are refused (unsafe, unknown, or not what the bytes are)
+    if len(usable) > 1 and usable[0][1] != usable[1][1]:
+        for index, encoding in usable:  # the first declared charset the bytes are valid in
+            try:
+                return DecodedPage(_text(body, encoding, "strict"), encoding, tuple(labels[:index]))
+            except (UnicodeError, LookupError):
+                continue
+    for index, encoding in usable:
+        try:
+            return DecodedPage(_text(body, encoding), encoding, tuple(labels[:index]))
+        except (UnicodeError, LookupError):  # a codec that fails even with "replace"
+            continue
+    return DecodedPage(_text(body, DEFAULT_ENCODING), DEFAULT_ENCODING, tuple(labels))
+
+
+def _usable(labels: list[str], content_type: str | None) -> list[tuple[int, str]]:
+    """``(index, codec)`` of the declared labels that may be used, in declared order."""
     from_meta = len(labels) - (1 if _HEADER_CHARSET.search(content_type or "") else 0)
+    usable = []
     for index, label in enumerate(labels):
         encoding = acceptable(label)
         if encoding and index >= len(labels) - from_meta and encoding in _NOT_FROM_META:
             encoding = None
         if encoding:
-            try:
-                return DecodedPage(_text(body, encoding), encoding, tuple(refused))
-            except (UnicodeError, LookupError):  # a codec that fails even with "replace"
-                pass
-        refused.append(label)
-    return DecodedPage(_text(body, DEFAULT_ENCODING), DEFAULT_ENCODING, tuple(refused))
+            usable.append((index, encoding))
+    return usable
 
 
-def _text(body: bytes, encoding: str) -> str:
+def _text(body: bytes, encoding: str, errors: str = "replace") -> str:
     """``body`` decoded, undecodable bytes and lone surrogates as U+FFFD (Python's UTF-8
     decoder never gives a lone surrogate: no pass over the text for them)."""
-    text = body.decode(encoding, "replace")
+    text = body.decode(encoding, errors)
     if encoding in _NO_SURROGATES:
         return text
     return _SURROGATES.sub("\ufffd", text)

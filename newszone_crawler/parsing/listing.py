@@ -90,11 +90,14 @@ def listing_rows(sel: Selector) -> SelectorList:
     return first(sel, S.LISTING_ROWS)
 
 
-def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
+def parse_listing(html: str | Selector, url: str = "", *, strict: bool = True) -> ListingPage:
     """Parse a listing page.
 
     Raises :class:`PageLayoutError` when the page has no listing at all (an empty listing,
-    as served past the last page, is fine and gives no entries).
+    as served past the last page, is fine and gives no entries), or (``strict``) when its
+    listing holds article links but no row in a known form: that is no empty page past the
+    last, and reading it as one would end the board's walk there. The conformance check
+    reads such a page with ``strict=False`` to name what else it has.
 
     >>> page = parse_listing('''<div id="contents"><h2 class="tit_h2">News Zone</h2>
     ...   <h3 class="tit_h3">Recent News</h3><div class="board_list">
@@ -138,6 +141,13 @@ def parse_listing(html: str | Selector, url: str = "") -> ListingPage:
                 pinned=pinned,
             )
         )
+    if strict and not rows:  # an empty list, as past the last page; unless it holds links
+        linked = sum(1 for part in listing if _row_link(part))
+        if linked:
+            raise PageLayoutError(
+                f"the listing holds article links but no row in a known form "
+                f"({', '.join(S.LISTING_ROWS)}): {url}"
+            )
     page.total = number_in(text_of(first(sel, S.LISTING_TOTAL)))
     numbers = set()
     for link in first(sel, S.PAGING_LINKS):

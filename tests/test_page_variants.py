@@ -1,0 +1,155 @@
+"""Variants of the demo site's pages that a hostile probe found wrong without an error: each
+ends now as the record the demo site knows (its truth) or as a ``PageLayoutError``.
+
+The pages come from the demo site (which renders the markup contract on its own); each test
+changes them the way a server or a skin could, then extracts them as the crawl does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from newszone_crawler.demo_site import DemoSite
+from newszone_crawler.extract import extract, extract_listing
+from newszone_crawler.parsing.errors import PageLayoutError
+
+SITE = DemoSite(60)
+ROOT = SITE.base_url
+EUC_KR = [seq for seq in SITE.all_ids()
+          if b"charset=euc-kr" in SITE.get(SITE.article_url(seq).removeprefix(ROOT)).body[:2000]]
+UTF_8 = [seq for seq in SITE.all_ids() if seq not in EUC_KR]
+WITH_FILES = [seq for seq in UTF_8 if SITE.article_by_id(seq)["attachments"]]
+
+
+def page_of(seq: str) -> tuple[bytes, str]:
+    answer = SITE.get(SITE.article_url(seq).removeprefix(ROOT))
+    assert answer.status == 200
+    return answer.body, answer.header("Content-Type") or ""
+
+
+def record_of(body: bytes, content_type: str, seq: str) -> dict[str, Any]:
+    done = extract(body, content_type, SITE.article_url(seq), crawled_at="2026-01-01T00:00:00Z",
+                   base_url=ROOT)
+    return done.record.to_dict()
+
+
+def differences(record: dict[str, Any], seq: str) -> list[str]:
+    """The fields in which ``record`` differs from the demo site's truth."""
+    truth = SITE.article_by_id(seq, ROOT)
+    return [key for key, want in truth.items() if record.get(key) != want]
+
+
+def test_the_unchanged_pages_give_the_truth() -> None:
+    """The comparison itself: without a change, every kind of page gives its truth."""
+    assert EUC_KR and UTF_8 and WITH_FILES
+    for seq in [EUC_KR[0], UTF_8[0], WITH_FILES[0]]:
+        assert differences(record_of(*page_of(seq), seq), seq) == [], seq
+
+
+# -- duplicated containers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seq", UTF_8[:6])
+def test_a_second_post_container_is_a_layout_error_not_a_partial_record(seq: str) -> None:
+    """Taking the first of two ``div.post_content`` stored whatever the first held (an intro
+    line) as the whole article."""
+    body, content_type = page_of(seq)
+    html = body.decode("utf-8")
+    doubled = html.replace('<div class="post_content">',
+                           '<div class="post_content"><p>Another text.</p></div>'
+                           '<div class="post_content">', 1)
+    assert doubled != html
+    with pytest.raises(PageLayoutError, match="2 post containers"):
+        record_of(doubled.encode(), content_type, seq)
+
+
+def test_a_post_container_inside_another_is_one_container() -> None:
+    seq = UTF_8[0]
+    body, content_type = page_of(seq)
+    nested = body.decode().replace('<div class="post_content">',
+                                   '<div class="post_content"><div class="post_content">', 1)
+    nested = re.sub(r'(<div class="file_list">)', r"</div>\1", nested, count=1)
+    assert differences(record_of(nested.encode(), content_type, seq), seq) == []
+
+
+@pytest.mark.parametrize("seq", WITH_FILES[:4])
+def test_every_file_block_is_read(seq: str) -> None:
+    """A page with two "File" blocks lost the second block's attachments."""
+    body, content_type = page_of(seq)
+    extra = ('<div class="file_list"><dl><dt>File</dt><dd><ul><li><a href="/user/boardList.action'
+             f'?command=download&amp;boardId=O_47261&amp;boardSeq={seq}&amp;fileSeq=97">'
+             'annex-97.pdf</a></li></ul></dd></dl></div>')
+    html = body.decode("utf-8")
+    changed = html.replace('<ul class="prev_next">', extra + '<ul class="prev_next">', 1)
+    assert changed != html
+    record = record_of(changed.encode(), content_type, seq)
+    truth = SITE.article_by_id(seq, ROOT)["attachments"]
+    assert [a["name"] for a in record["attachments"]] == [a["name"] for a in truth] + ["annex-97.pdf"]
+    assert record["attachments"][-1]["url"].endswith("fileSeq=97")
+
+
+# -- charsets ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seq", EUC_KR[:4])
+def test_euc_kr_bytes_under_a_utf8_header_are_read_as_their_meta_says(seq: str) -> None:
+    """A server that labels every page UTF-8 while an older page is EUC-KR (its ``<meta>``
+    says so): the text was all U+FFFD, the Korean copyright and byline left in the body."""
+    body, _ = page_of(seq)
+    record = record_of(body, "text/html; charset=utf-8", seq)
+    assert "\ufffd" not in record["body"]
+    assert differences(record, seq) == []
+
+
+@pytest.mark.parametrize("seq", EUC_KR[:4])
+def test_a_commented_out_meta_charset_is_not_the_pages_charset(seq: str) -> None:
+    body, content_type = page_of(seq)
+    assert "charset" not in content_type  # the demo declares EUC-KR in the <meta> only
+    changed = body.replace(b"<head>", b'<head><!-- <meta charset="utf-8"> -->', 1)
+    assert changed != body
+    assert differences(record_of(changed, content_type, seq), seq) == []
+
+
+@pytest.mark.parametrize("seq", EUC_KR[:4])
+def test_a_meta_charset_after_long_inline_scripts_is_found(seq: str) -> None:
+    body, content_type = page_of(seq)
+    script = b"<script>var menu = [" + b'"item",' * 2000 + b"];</script>"  # ~14 KB
+    changed = body.replace(b"<head>", b"<head>" + script, 1)
+    assert changed.find(b"charset=euc-kr") > 8192
+    assert differences(record_of(changed, content_type, seq), seq) == []
+
+
+# -- listings ---------------------------------------------------------------------------------
+
+
+def listing(page: int = 1) -> tuple[bytes, str, str]:
+    url = SITE.listing_url("recent", page)
+    answer = SITE.get(url.removeprefix(ROOT))
+    return answer.body, answer.header("Content-Type") or "", url
+
+
+@pytest.mark.parametrize("wrapper", ['<div class="item">', "<a>"])
+def test_listing_rows_in_an_unknown_wrapper_are_a_layout_error_not_an_empty_page(
+    wrapper: str,
+) -> None:
+    """Rows wrapped in another tag read as an empty ``ul.list_post`` (the page past the last):
+    the crawl ended the board's walk there with no error."""
+    body, content_type, url = listing()
+    html = body.decode("utf-8")
+    close = "</" + wrapper[1:].split()[0].rstrip(">") + ">"
+    wrapped = re.sub(r"(<li\b.*?</li>)", lambda m: wrapper + m[1] + close,
+                     html.split('<ul class="list_post">', 1)[1].split("</ul>", 1)[0], flags=re.S)
+    head, rest = html.split('<ul class="list_post">', 1)
+    changed = head + '<ul class="list_post">' + wrapped + "</ul>" + rest.split("</ul>", 1)[1]
+    assert extract_listing(body, content_type, url, base_url=ROOT).listing.entries
+    with pytest.raises(PageLayoutError, match="article links but no row"):
+        extract_listing(changed.encode(), content_type, url, base_url=ROOT)
+
+
+def test_the_page_past_the_last_is_still_an_empty_listing() -> None:
+    body, content_type, url = listing(SITE.pages("recent") + 1)
+    done = extract_listing(body, content_type, url, base_url=ROOT)
+    assert (done.listing.entries, done.listing.unlinked_rows) == ([], 0)
