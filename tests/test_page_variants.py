@@ -153,3 +153,22 @@ def test_the_page_past_the_last_is_still_an_empty_listing() -> None:
     body, content_type, url = listing(SITE.pages("recent") + 1)
     done = extract_listing(body, content_type, url, base_url=ROOT)
     assert (done.listing.entries, done.listing.unlinked_rows) == ([], 0)
+
+
+def test_a_notice_is_told_by_its_icon_and_a_thumbnail_titled_notice_is_no_notice() -> None:
+    """The notice row marked by an icon whose ``alt`` is "NOTICE" (no class) was read as an
+    article row; a Photo News thumbnail whose ``alt`` is its title ("Notice of ...") made its
+    row a pinned notice, which leaves it out of the walk's decisions (``since``, known pages)."""
+    body, content_type, url = listing()
+    html = body.decode("utf-8")
+    want = [(e.board_seq, e.pinned)
+            for e in extract_listing(body, content_type, url, base_url=ROOT).listing.entries]
+    assert [pinned for _, pinned in want].count(True) == 1  # the demo's pinned notice
+    changed = html.replace('<li class="notice">', '<li><img src="/img/ico.gif" alt="NOTICE">', 1)
+    head, rest = changed.split('<ul class="list_post">', 1)
+    rows, tail = rest.split("</ul>", 1)
+    rows = re.sub(r"<li>(?!<img)", '<li><img src="/upload/t.jpg" alt="Notice of the drill">', rows)
+    changed = f'{head}<ul class="list_post">{rows}</ul>{tail}'
+    assert changed.count("Notice of the drill") == len(want) - 1
+    got = extract_listing(changed.encode(), content_type, url, base_url=ROOT).listing.entries
+    assert [(e.board_seq, e.pinned) for e in got] == want

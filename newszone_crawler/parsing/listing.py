@@ -52,8 +52,13 @@ class ListingPage:
 
 
 _LINKS = etree.XPath(".//a | .//*[@onclick]")  # compiled once
-_PINNED_MARKS = ".notice, .ico_notice, img[alt*=otice], img[alt*=공지]"
+_PINNED_MARKS = ".notice, .ico_notice"
 compiled_css(_PINNED_MARKS)
+_NOTICE_WORDS = frozenset({"notice", "공지", "공지사항"})
+_PINNED_ICON_WORDS = _NOTICE_WORDS | {"icon", "ico"}
+"""An ``<img>`` marks a pinned row when its ``alt`` is made of these words only ("Notice",
+"NOTICE", "notice icon", "공지"): a thumbnail whose ``alt`` is an article's title ("Notice of
+recruitment 2017") does not."""
 
 
 def _row_link(row: Selector) -> tuple[tuple[str, str], str] | None:
@@ -69,7 +74,13 @@ def _is_pinned(row: Selector) -> bool:
     classes = (row.attrib.get("class") or "").lower().split()
     if any(c in S.LISTING_PINNED_CLASSES for c in classes):
         return True
-    return bool(compiled_css(_PINNED_MARKS)(row.root))
+    if compiled_css(_PINNED_MARKS)(row.root):
+        return True
+    for img in row.root.iter("img"):
+        words = (img.get("alt") or "").replace("_", " ").casefold().split()
+        if set(words) <= _PINNED_ICON_WORDS and set(words) & _NOTICE_WORDS:
+            return True
+    return False
 
 
 def listing_rows(sel: Selector) -> SelectorList:
