@@ -172,3 +172,40 @@ def test_a_notice_is_told_by_its_icon_and_a_thumbnail_titled_notice_is_no_notice
     assert changed.count("Notice of the drill") == len(want) - 1
     got = extract_listing(changed.encode(), content_type, url, base_url=ROOT).listing.entries
     assert [(e.board_seq, e.pinned) for e in got] == want
+
+
+# -- the byline and the copyright notice near the end ------------------------------------------
+
+SIGNED = [seq for seq in UTF_8 if SITE.article_by_id(seq)["authors"]]
+NOTE = "Editor's note: the talks continue in March."
+POST_END = re.compile(r'(</p>\s*)(</div>\s*(?:<div class="file_list">|<ul class="prev_next">))')
+
+
+@pytest.mark.parametrize("seq", SIGNED[:6])
+def test_a_byline_followed_by_a_note_is_still_the_byline(seq: str) -> None:
+    """The byline is "a line near the end of the post": with a short note after it, the
+    authors were lost and the byline (and the notice beside it) left in the body."""
+    body, content_type = page_of(seq)
+    html = body.decode("utf-8")
+    changed = POST_END.sub(lambda m: f"{m[1]}<p>{NOTE}</p>{m[2]}", html, count=1)
+    assert changed != html
+    record = record_of(changed.encode(), content_type, seq)
+    truth = SITE.article_by_id(seq, ROOT)
+    assert record["body"] == f"{truth['body']}\n\n{NOTE}"
+    for key in ("authors", "byline_raw", "copyright", "title", "subtitles"):
+        assert record[key] == truth[key], key
+
+
+NOTICED = [seq for seq in UTF_8 if (SITE.article_by_id(seq)["copyright"] or {}).get("holder")]
+
+
+@pytest.mark.parametrize("seq", NOTICED[:6])
+def test_a_copyright_notice_broken_by_br_is_recognised(seq: str) -> None:
+    body, content_type = page_of(seq)
+    html = body.decode("utf-8")
+    holder = SITE.article_by_id(seq)["copyright"]["holder"]
+    at = html.find(" ", html.rfind(holder) + len(holder))  # the space after the holder's name
+    assert 0 < at < html.find("</p>", html.rfind(holder))
+    changed = html[:at] + "<br>" + html[at + 1:]
+    record = record_of(changed.encode(), content_type, seq)
+    assert differences(record, seq) == []

@@ -124,6 +124,14 @@ def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list
             line = lines[-1]
             notice = parse_copyright(line) if fields.copyright_line is None else None
             authors = None if notice is not None else byline_authors(line)
+            if notice is None and not authors and len(lines) > 1 and fields.copyright_line is None:
+                # a notice broken by <br>: "<Copyright ⓒ The Korea Defense Daily," / "All ...>"
+                both = f"{lines[-2]} {line}"
+                notice = parse_copyright(both)
+                if notice is not None:
+                    line = both
+                    lines.pop()
+                    raw.pop()
             if notice is not None:
                 fields.copyright_line, fields.copyright = line, notice
             elif authors:
@@ -137,7 +145,60 @@ def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list
             blocks[-1] = replace(last, lines=lines, raw_lines=raw)
             break
         blocks.pop()
+    if not fields.byline_lines:
+        blocks = _take_byline_before_a_note(blocks, fields)
     return blocks
+
+
+NOTE_MAX_CHARS = 400
+"""Longest paragraph after a byline still read as a note that follows it ("Editor's note: ...",
+a correction): the byline is "a line near the end of the post", not always the last."""
+
+
+def _take_byline_before_a_note(blocks: list[Block], fields: ArticleFields) -> list[Block]:
+    """The byline (and a copyright notice beside it) before one or two short paragraphs at the
+    end of the post: its paragraphs, every line a byline or notice line, are taken out of the
+    body; the paragraphs after them stay in it."""
+    for notes in (1, 2):
+        if len(blocks) <= notes or any(
+            b.kind != "text" or len(" ".join(b.lines)) > NOTE_MAX_CHARS for b in blocks[-notes:]
+        ):
+            return blocks
+        at = len(blocks) - notes  # the furniture paragraphs end before the notes
+        bylines: list[tuple[str, list[Author]]] = []
+        notice: tuple[str, Copyright] | None = None
+        while at > 1 and blocks[at - 1].kind == "text":
+            found = _furniture(blocks[at - 1].lines, fields.copyright_line is None and not notice)
+            if found is None:
+                break
+            bylines[:0], notice = found[0], found[1] or notice
+            at -= 1
+        if bylines:
+            fields.byline_lines = [line for line, _ in bylines]
+            fields.byline_authors = [authors for _, authors in bylines]
+            if notice is not None:
+                fields.copyright_line, fields.copyright = notice
+            return [*blocks[:at], *blocks[len(blocks) - notes:]]
+    return blocks
+
+
+def _furniture(
+    lines: list[str], notice_wanted: bool
+) -> tuple[list[tuple[str, list[Author]]], tuple[str, Copyright] | None] | None:
+    """``(byline lines with their authors, the notice line)`` when every line of a paragraph
+    is a byline line or (``notice_wanted``, once) the copyright notice; else None."""
+    bylines: list[tuple[str, list[Author]]] = []
+    notice: tuple[str, Copyright] | None = None
+    for line in lines:
+        found = parse_copyright(line) if notice_wanted and notice is None else None
+        authors = None if found is not None else byline_authors(line)
+        if found is not None:
+            notice = (line, found)
+        elif authors:
+            bylines.append((line, authors))
+        else:
+            return None
+    return bylines, notice
 
 
 def _is_deck_line(line: str) -> bool:
