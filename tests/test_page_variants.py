@@ -209,3 +209,33 @@ def test_a_copyright_notice_broken_by_br_is_recognised(seq: str) -> None:
     changed = html[:at] + "<br>" + html[at + 1:]
     record = record_of(changed.encode(), content_type, seq)
     assert differences(record, seq) == []
+
+
+# -- the headline's paragraph -----------------------------------------------------------------
+
+
+def _headline_paragraph(html: str, title: str) -> re.Match[str] | None:
+    """The post's first paragraph when it holds the headline (the title's first words)."""
+    found = re.search(r'<div class="post_content">\s*<p[^>]*>(.*?)</p>', html, flags=re.S)
+    words = title.strip("\u201c\u201d\"' ").split()[:3]
+    return found if found and all(w in found[1] for w in words) and "<br" not in found[1] else None
+
+
+RECOVERED = [seq for seq in UTF_8
+             if not SITE.article_by_id(seq)["title_truncated"]
+             and _headline_paragraph(page_of(seq)[0].decode(), SITE.article_by_id(seq)["title"])]
+
+
+@pytest.mark.parametrize("seq", RECOVERED[:6])
+def test_a_marked_deck_line_after_a_br_in_the_headline_paragraph_is_a_deck_line(seq: str) -> None:
+    """``<p>Headline<br>- deck line -</p>``: the deck line was read as part of the title."""
+    body, content_type = page_of(seq)
+    html = body.decode("utf-8")
+    truth = SITE.article_by_id(seq, ROOT)
+    head = _headline_paragraph(html, truth["title"])
+    assert head is not None
+    changed = html[:head.end(1)] + "<br>- Alliance reaffirmed -" + html[head.end(1):]
+    record = record_of(changed.encode(), content_type, seq)
+    assert record["title"] == truth["title"]
+    assert record["subtitles"] == ["Alliance reaffirmed", *truth["subtitles"]]
+    assert record["body"] == truth["body"]

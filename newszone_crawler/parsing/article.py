@@ -215,7 +215,15 @@ def _take_head(blocks: list[Block], fields: ArticleFields) -> list[Block]:
         return blocks
     head = blocks[0]
     joined = " ".join(head.lines)
-    if extends(joined, fields.title_raw):
+    # the headline's paragraph may go on, after a <br>, with marked deck lines ("- ... -", "...;")
+    deck_follows = len(head.lines) > 1 and all(
+        _DECK_MARKED.search(line) and _is_deck_line(line) for line in head.lines[1:])
+    head_deck: Block | None = None  # those deck lines, first of the deck
+    if deck_follows and extends(head.lines[0], fields.title_raw):
+        fields.headline = head.lines[0]
+        head_deck = replace(head, lines=head.lines[1:], raw_lines=head.raw_lines[1:])
+        i = 1
+    elif extends(joined, fields.title_raw):
         fields.headline = joined
         i = 1
     elif len(head.lines) > 1 and extends(head.lines[0], fields.title_raw):
@@ -239,6 +247,8 @@ def _take_head(blocks: list[Block], fields: ArticleFields) -> list[Block]:
                 i += 1
             else:
                 break
+    if head_deck is not None:  # after a repeated headline and a Korean title line, if any
+        blocks = [*blocks[:i], head_deck, *blocks[i:]]
     # The deck: every paragraph before the first photo and the first sentence whose lines are
     # all short deck lines, with or without a headline before it (README, "subtitles").
     deck_end = i
