@@ -440,3 +440,21 @@ def test_split_size_never_raises(name: str) -> None:
 def test_placeholders_give_no_attachment(entry: RawFile) -> None:
     if is_placeholder(entry):
         assert normalize_attachments([entry], PAGE) == []
+
+
+def test_the_placeholder_linked_to_an_empty_file_number_gives_no_attachment() -> None:
+    """``(Presentation and Follow-on discussion)`` "leads to no file": linked to a download URL
+    whose ``fileSeq`` is empty it was kept as a real file (and its download failed the run)."""
+    empty = "/user/boardList.action?command=download&boardId=O_47261&boardSeq=O_114186&fileSeq="
+    entry: RawFile = {"name": "(Presentation and Follow-on discussion)", "href": empty,
+                      "onclick": None, "size_raw": None}
+    assert normalize_attachments([entry], PAGE) == []
+    named = {**entry, "name": "briefing.pdf"}  # a real name is kept: its download will say
+    assert [a["name"] for a in normalize_attachments([named], PAGE)] == ["briefing.pdf"]
+
+
+def test_an_attachment_url_keeps_no_fragment() -> None:
+    href = "/user/boardList.action?command=download&boardId=O_47261&boardSeq=O_114186&fileSeq=1#x"
+    entry: RawFile = {"name": "a.pdf", "href": href, "onclick": None, "size_raw": None}
+    (attachment,) = normalize_attachments([entry], PAGE)
+    assert attachment["url"].endswith("fileSeq=1")

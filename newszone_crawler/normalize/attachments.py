@@ -172,7 +172,7 @@ def resolve_file_url(href: str | None, onclick: str | None, page_url: str) -> st
         scheme = _SCHEME.match(link)
         if scheme and scheme.group(1).lower() not in _SCHEMES:
             return None
-        url = safe_url_string(urljoin(page_url.strip(), link))
+        url = safe_url_string(urljoin(page_url.strip(), link)).partition("#")[0]  # never sent
         parts = urlsplit(url)
         if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
             return None
@@ -188,8 +188,10 @@ def _is_file_like(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    query = {k.casefold(): v for k, v in parse_qsl(parts.query)}
-    if query.get("command", "").casefold() == "download" or "fileseq" in query:
+    query = {k.casefold(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+    if "fileseq" in query and not query["fileseq"].strip():
+        pass  # "fileSeq=" names no file: a download link of the placeholder entry leads nowhere
+    elif query.get("command", "").casefold() == "download" or "fileseq" in query:
         return True
     segment = unquote(parts.path.rpartition("/")[2])
     ext = segment.rpartition(".")[2].casefold() if "." in segment else ""
