@@ -239,3 +239,39 @@ def test_a_marked_deck_line_after_a_br_in_the_headline_paragraph_is_a_deck_line(
     assert record["title"] == truth["title"]
     assert record["subtitles"] == ["Alliance reaffirmed", *truth["subtitles"]]
     assert record["body"] == truth["body"]
+
+
+# -- paragraphs parted by <br><br> --------------------------------------------------------------
+
+
+def _plain(text: str) -> bool:
+    return not re.search(r"[&<>\"'\u00a0]", text)
+
+
+def _parted(seq: str) -> str | None:
+    """The page with two body paragraphs that stand next to each other as ``<p>``s merged
+    into one, parted by ``<br><br>``; None when the page has no such pair."""
+    html = page_of(seq)[0].decode("utf-8")
+    paragraphs = SITE.article_by_id(seq)["body"].split("\n\n")
+    space = r"(?:\s|&nbsp;|\u00a0)*"
+    for first, second in zip(paragraphs, paragraphs[1:]):
+        if not (_plain(first) and _plain(second)) or min(len(first), len(second)) < 20:
+            continue
+        joint = re.compile(f"({re.escape(first[-20:])}){space}</p>{space}<p[^>]*>{space}"
+                           f"({re.escape(second[:20])})")
+        changed, count = joint.subn(lambda m: f"{m[1]}<br>\n<br>{m[2]}", html, count=1)
+        if count:
+            return changed
+    return None
+
+
+PARTED = [seq for seq in UTF_8 if _parted(seq)]
+
+
+@pytest.mark.parametrize("seq", PARTED[:6])
+def test_paragraphs_parted_by_two_brs_are_paragraphs(seq: str) -> None:
+    """``<p>One.<br><br>Two.</p>``, as a post written without ``<p>`` per paragraph: the body
+    said "One.\\nTwo." (one paragraph), not "One.\\n\\nTwo."."""
+    changed = _parted(seq)
+    assert changed is not None and len(PARTED) >= 6
+    assert differences(record_of(changed.encode(), page_of(seq)[1], seq), seq) == []

@@ -3,7 +3,8 @@
 A block is what a reader sees as one paragraph: a ``<p>``, ``<div>``, ``<li>``... Line breaks
 (``<br>``) inside it become ``\\n``; an ``<img>`` ends the text before it and becomes a block
 of its own, so a caption written in the same paragraph after the image follows it as a text
-block. Spacer paragraphs (only spaces or no-break spaces) are dropped.
+block. An empty line (two ``<br>`` in a row) parts paragraphs too. Spacer paragraphs (only
+spaces or no-break spaces) are dropped.
 """
 
 from __future__ import annotations
@@ -52,19 +53,30 @@ class _Collector:
         self._lines.append("")
 
     def flush(self) -> None:
-        raw = [line for line in self._lines]
-        cleaned = [clean_line(line) for line in raw]
-        if any(cleaned):
-            kept = [(c, r.strip()) for c, r in zip(cleaned, raw, strict=True) if c]
-            self.blocks.append(
-                Block(
-                    "text",
-                    lines=[c for c, _ in kept],
-                    raw_lines=[r for _, r in kept],
-                    centered=self.centered[-1],
-                )
-            )
+        """End the paragraph: its lines become a block, or one block per group of lines when
+        an empty line (``<br><br>``, ``<br>&nbsp;<br>``) parts them, as a post written without
+        ``<p>`` parts its paragraphs."""
+        group: list[tuple[str, str]] = []
+        for raw in self._lines:
+            cleaned = clean_line(raw)
+            if cleaned:
+                group.append((cleaned, raw.strip()))
+            elif group:
+                self._add(group)
+                group = []
+        if group:
+            self._add(group)
         self._lines = [""]
+
+    def _add(self, kept: list[tuple[str, str]]) -> None:
+        self.blocks.append(
+            Block(
+                "text",
+                lines=[c for c, _ in kept],
+                raw_lines=[r for _, r in kept],
+                centered=self.centered[-1],
+            )
+        )
 
     def image(self, src: str | None) -> None:
         self.flush()
@@ -136,6 +148,8 @@ def blocks_of(root: etree._Element) -> list[Block]:
     ...     "<p><img src='/x.jpg'></p><p>Caption</p>tail</div>")
     >>> [(b.kind, b.lines or b.src) for b in blocks_of(root)]
     [('text', ['Head']), ('text', ['a', 'b']), ('image', '/x.jpg'), ('text', ['Caption']), ('text', ['tail'])]
+    >>> [b.lines for b in blocks_of(html.fromstring("<div>One.<br><br>Two<br>three.<br>&nbsp;<br>Four.</div>"))]
+    [['One.'], ['Two', 'three.'], ['Four.']]
     """
     out = _Collector()
     _walk(root, out)
