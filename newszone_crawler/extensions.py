@@ -167,6 +167,10 @@ def judge_run(
         fail(f"listing pages did not look as expected ({drift_counts(stats, 'listing', WALK_ELEMENTS)})")
     if stats.get("newszone/listing/failed"):
         fail(f"{stats['newszone/listing/failed']} listing page(s) could not be fetched")
+    if stats.get("newszone/listing/cut_short"):
+        incomplete(f"{stats['newszone/listing/cut_short']} listing page(s) ended before their "
+                   "tenth row and paging block (cut short): the articles listed after the cut "
+                   "were not seen (the next run walks the board again)")
     for board in boards:
         found = stats.get(f"newszone/board/{board}/articles", 0)
         total = stats.get(f"newszone/board/{board}/total")

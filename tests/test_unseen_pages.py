@@ -177,6 +177,39 @@ def test_listing_rows_in_an_unknown_wrapper_fail_the_run_not_end_the_walk(tmp_pa
     assert set(RECENT[:10]) <= stored(tmp_path)  # page 1's articles are kept
 
 
+
+def _cut_after_row(body: bytes, rows: int) -> bytes:
+    """The listing as a response cut right after its ``rows``-th article row would leave it."""
+    at = 0
+    for _ in range(rows + 1):  # the pinned notice's row first
+        at = body.index(b"</li>", body.index(b'<ul class="list_post">') if not at else at) + 5
+    return body[:at]
+
+
+def test_a_listing_page_cut_short_makes_the_run_incomplete_and_the_next_walks_again(
+    tmp_path: Path,
+) -> None:
+    """Page 1 cut after five rows (no paging block): rows 6-10 were never seen and the run
+    said ok, so the next incremental run stopped at known pages and never fetched them."""
+
+    def cut(path: str, params: dict[str, str], answer: Answer, site: DemoSite) -> Answer | None:
+        if params.get("command") or "boardList" not in path or params.get("page") != "1":
+            return None
+        return Answer(answer.status, [h for h in answer.headers if h[0] != "Content-Length"],
+                      _cut_after_row(answer.body, 5))
+
+    with hostile_site(N, cut) as site:
+        first = crawl_site(tmp_path, site.root, out="first.jsonl")
+    assert first.returncode == 2, first.log[-3000:]
+    assert "ends after 5 rows with no paging block" in first.log
+    assert stat(first, "newszone/listing/cut_short") == 1
+    assert not set(RECENT[5:10]) & stored(tmp_path)
+    with hostile_site(N, lambda *a: None) as site:
+        second = crawl_site(tmp_path, site.root, out="second.jsonl")
+    assert second.returncode == 0, second.log[-3000:]
+    assert set(RECENT) <= stored(tmp_path)
+
+
 # -- 2. paging blocks that lie: the walk stays bounded -----------------------------------------
 
 

@@ -378,6 +378,7 @@ class NewsZoneSpider(Spider):
                                 listing.unlinked_rows, response.url)
         if page == 1 and listing.total is not None:
             stats.set_value(f"newszone/board/{board_key}/total", listing.total)
+        self._check_short_page(listing, page, response.url)
         incremental = self.mode == "incremental"
         past_since = False
         repeated = bool(listing.articles)
@@ -448,6 +449,24 @@ class NewsZoneSpider(Spider):
             walk.bound = -(-listing.total // ROWS_PER_PAGE) + 1
         for request in self._next_listing_pages(response.url, board_key, walk, target):
             yield request
+
+    def _check_short_page(self, listing: Any, page: int, url: str) -> None:
+        """A page before the last one its own ``Total`` names shows all ten rows: fewer, and
+        no paging block after them, is a page cut short (what it listed after the cut is never
+        seen: the next page starts with the following articles). Counted, and the run is
+        incomplete; fewer rows with the paging block in place is only logged."""
+        shown = len(listing.articles)
+        last = -(-listing.total // ROWS_PER_PAGE) if listing.total else None
+        if not shown or shown >= ROWS_PER_PAGE or last is None or page >= last:
+            return
+        if listing.page_numbers:
+            self.logger.warning("Listing page %d of %d shows %d rows, not %d: %s", page, last,
+                                shown, ROWS_PER_PAGE, url)
+            return
+        self.crawler.stats.inc_value("newszone/listing/cut_short")
+        self.logger.error("Listing page %d of %d ends after %d rows with no paging block: cut "
+                          "short? The articles it listed after the cut were not seen: %s",
+                          page, last, shown, url)
 
     def _next_listing_pages(self, url: str, board_key: str, walk: BoardWalk, target: int):
         """Listing requests up to page ``target`` (capped by the board's total and
