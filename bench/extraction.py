@@ -177,7 +177,7 @@ def profile(articles: int, sample: int, target: Path, top: int = 25) -> str:
     import io
 
     buffer = io.StringIO()
-    stats = pstats.Stats(profiler, stream=buffer)  # the text names no file of this machine
+    stats = pstats.Stats(profiler, stream=buffer).strip_dirs()  # no path of this machine
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     return buffer.getvalue()
