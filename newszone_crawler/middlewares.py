@@ -149,7 +149,11 @@ class WarcCaptureMiddleware:
         """Finish the ``.open`` WARC files an earlier run left (only when this run holds the
         archive: another run may be writing them)."""
         stats = self.crawler.stats
-        if run_blocked(self.crawler) or not self.directory:
+        if not self.directory:
+            return
+        archive = archive_of(self.crawler)  # the run's one archive, on its writer thread
+        opened = archive.open()  # the lock first: another live run may be writing the files
+        if run_blocked(self.crawler):
             return
         folder = Path(self.directory)
         if not folder.is_dir():
@@ -165,8 +169,7 @@ class WarcCaptureMiddleware:
             stats.inc_value("newszone/warc/recovered_bytes_cut", recovered.bytes_cut)
             end = recovered.path.stat().st_size if recovered.records else 0
             unlinked = 0
-            archive = archive_of(self.crawler)  # the run's one archive, on its writer thread
-            if archive.open():
+            if opened:
                 try:
                     unlinked = archive.call_now(_unlink_lost_captures, archive,
                                                 recovered.path.name, end)

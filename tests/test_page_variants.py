@@ -176,7 +176,8 @@ def test_a_notice_is_told_by_its_icon_and_a_thumbnail_titled_notice_is_no_notice
 
 # -- the byline and the copyright notice near the end ------------------------------------------
 
-SIGNED = [seq for seq in UTF_8 if SITE.article_by_id(seq)["authors"]]
+SIGNED = [seq for seq in UTF_8 if SITE.article_by_id(seq)["authors"]
+          and re.search(r"@|<\s*>", SITE.article_by_id(seq)["byline_raw"] or "")]
 NOTE = "Editor's note: the talks continue in March."
 POST_END = re.compile(r'(</p>\s*)(</div>\s*(?:<div class="file_list">|<ul class="prev_next">))')
 
@@ -275,3 +276,91 @@ def test_paragraphs_parted_by_two_brs_are_paragraphs(seq: str) -> None:
     changed = _parted(seq)
     assert changed is not None and len(PARTED) >= 6
     assert differences(record_of(changed.encode(), page_of(seq)[1], seq), seq) == []
+
+
+# -- what a review of the changes above found (each failed on the first version of them) --------
+
+
+def test_a_most_read_box_beside_the_empty_list_past_the_last_is_no_row() -> None:
+    body, content_type, url = listing(SITE.pages("recent") + 1)
+    seq = SITE.ids("recent")[0]
+    box = (f'<div class="best"><a href="#none" onclick="jf_view(\'O_47261\',\'{seq}\');'
+           'return false;">Most read</a></div>')
+    html = body.decode("utf-8")
+    changed = html.replace('<ul class="list_post">', box + '<ul class="list_post">', 1)
+    assert changed != html
+    done = extract_listing(changed.encode(), content_type, url, base_url=ROOT)
+    assert (done.listing.entries, done.listing.unlinked_rows) == ([], 0)
+
+
+def _post(post: str) -> dict[str, Any]:
+    seq = UTF_8[0]
+    html = page_of(seq)[0].decode("utf-8")
+    start = html.index('<div class="post_content">') + len('<div class="post_content">')
+    end = POST_END.search(html, start)
+    assert end is not None
+    changed = html[:start] + post + html[end.start(2):]
+    return record_of(changed.encode(), "text/html; charset=utf-8", seq)
+
+
+SENTENCE = ("<p>Korea and the U.S. reaffirmed their strong alliance on Friday in Seoul, the ministry "
+            "said in a statement released after the talks.</p>")
+PHOTO = '<p style="text-align:center"><img src="/upload/news/20170203_01.jpg" alt=""></p>'
+
+
+@pytest.mark.parametrize("line", ["By Kim Min-seok", "By Reporter Yun Byeong-No"])
+def test_a_byline_before_all_rights_reserved_is_no_copyright_holder(line: str) -> None:
+    record = _post(f"{SENTENCE}<p>{line}<br>All rights reserved.</p>")
+    assert record["copyright"] is None
+
+
+@pytest.mark.parametrize("post", [
+    f'{PHOTO}<p style="text-align:center">Minister Han talks with soldiers at the GOP</p>'
+    f"<p>Reported by Kim Min-seok</p>{SENTENCE}",
+    f"{SENTENCE}<p>By Gen. Vincent Brooks</p><p>Commander, USFK</p><p>Seoul, Feb. 3</p>",
+], ids=["photo credit", "quoted speaker"])
+def test_an_unsigned_credit_before_a_paragraph_is_no_byline(post: str) -> None:
+    record = _post(post)
+    assert record["authors"] == [] and record["byline_raw"] is None
+
+
+def test_a_caption_parted_by_two_brs_stays_one_caption() -> None:
+    record = _post(f'{PHOTO}<p style="text-align:center">Minister Han talks with soldiers<br><br>'
+                   f"at the GOP on Friday</p>{SENTENCE}")
+    assert [i["caption"] for i in record["images"]] == [
+        "Minister Han talks with soldiers at the GOP on Friday"]
+    assert "GOP" not in record["body"]
+
+
+@pytest.mark.parametrize("stray", [b"\xa0", b"\xb7", b"\x96"])
+def test_a_stray_byte_does_not_make_a_utf8_page_another_charset(stray: bytes) -> None:
+    """Header UTF-8, ``<meta>`` EUC-KR, English text with one byte that is no UTF-8: the
+    page was read as CP949, the byte and the letter after it turned into a Hangul syllable."""
+    seq = UTF_8[0]
+    html = page_of(seq)[0].replace(b'<meta charset="utf-8">', b'<meta charset="euc-kr">', 1)
+    assert b"euc-kr" in html
+    words = SITE.article_by_id(seq)["body"].split()[:3]
+    plain = " ".join(words).encode()
+    assert plain in html
+    page = html.replace(plain, " ".join(words[:2]).encode() + b" " + stray + words[2].encode(), 1)
+    record = record_of(page, "text/html; charset=utf-8", seq)
+    assert record["body"].count("\ufffd") == 1, record["body"][:200]
+    assert " ".join(words[:2]) + " \ufffd" + words[2] in record["body"]  # no letter eaten
+
+
+def test_a_meta_charset_pasted_into_the_post_is_not_the_pages() -> None:
+    seq = UTF_8[0]
+    body, _ = page_of(seq)
+    script = b"<script>var menu = [" + b'"item",' * 2000 + b"];</script>"  # ~14 KB
+    page = body.replace(b'<meta charset="utf-8">', b"", 1).replace(b"<head>", b"<head>" + script, 1)
+    page = page.replace(b'<div class="post_content">', b'<div class="post_content"><meta '
+                        b'http-equiv="Content-Type" content="text/html; charset=ks_c_5601-1987">', 1)
+    assert differences(record_of(page, "text/html", seq), seq) == []
+
+
+@pytest.mark.parametrize("alt", ["[공지]", "공지글", "공지 아이콘", "Notice.", "notice:", "ico_notice"])
+def test_notice_icons_in_their_many_spellings_mark_the_pinned_row(alt: str) -> None:
+    body, content_type, url = listing()
+    changed = body.decode("utf-8").replace('<li class="notice">', f'<li><img alt="{alt}">', 1)
+    got = extract_listing(changed.encode(), content_type, url, base_url=ROOT).listing.entries
+    assert [e.pinned for e in got].count(True) == 1 and got[0].pinned

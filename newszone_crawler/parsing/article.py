@@ -50,6 +50,10 @@ _DECK_MARKED = re.compile(r"^\s*[-\u2013\u2014]|[;\-\u2013\u2014]\s*$")
 # A sentence ends with ".", "!" or "?", maybe followed by closing quotes or a bracket.
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
 # A press release's list item: never a deck line nor a caption, always body.
+_SIGNED = re.compile(r"@|<\s*>")
+_COPYRIGHT_MARK = re.compile(r"copyright|[©ⓒ]|\(c\)", re.IGNORECASE)
+"""What the first line of a notice broken by ``<br>`` carries (not a byline before "All
+rights reserved.")."""
 _LIST_ITEM = re.compile(r"^\s*[\u25b3\u25b2\u25cb\u25cf\u25a1\u25a0\u2022\u00b7]")
 
 
@@ -124,7 +128,8 @@ def _take_trailing_furniture(blocks: list[Block], fields: ArticleFields) -> list
             line = lines[-1]
             notice = parse_copyright(line) if fields.copyright_line is None else None
             authors = None if notice is not None else byline_authors(line)
-            if notice is None and not authors and len(lines) > 1 and fields.copyright_line is None:
+            if (notice is None and not authors and len(lines) > 1
+                    and fields.copyright_line is None and _COPYRIGHT_MARK.search(lines[-2])):
                 # a notice broken by <br>: "<Copyright ⓒ The Korea Defense Daily," / "All ...>"
                 both = f"{lines[-2]} {line}"
                 notice = parse_copyright(both)
@@ -157,8 +162,9 @@ a correction): the byline is "a line near the end of the post", not always the l
 
 def _take_byline_before_a_note(blocks: list[Block], fields: ArticleFields) -> list[Block]:
     """The byline (and a copyright notice beside it) before one or two short paragraphs at the
-    end of the post: its paragraphs, every line a byline or notice line, are taken out of the
-    body; the paragraphs after them stay in it."""
+    end of the post: its paragraphs, every line a byline or notice line, with an e-mail (or the
+    board's empty ``< >``) or the notice among them, are taken out of the body; the paragraphs
+    after them stay in it."""
     for notes in (1, 2):
         if len(blocks) <= notes or any(
             b.kind != "text" or len(" ".join(b.lines)) > NOTE_MAX_CHARS for b in blocks[-notes:]
@@ -173,7 +179,9 @@ def _take_byline_before_a_note(blocks: list[Block], fields: ArticleFields) -> li
                 break
             bylines[:0], notice = found[0], found[1] or notice
             at -= 1
-        if bylines:
+        # only a signed byline (an e-mail, the board's empty "< >") or one beside the notice:
+        # a photo credit or a quoted speaker ("By Gen. ...") before a paragraph is body text
+        if bylines and (notice or any(_SIGNED.search(line) for line, _ in bylines)):
             fields.byline_lines = [line for line, _ in bylines]
             fields.byline_authors = [authors for _, authors in bylines]
             if notice is not None:
@@ -383,6 +391,10 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
             after_image, after_caption, dropped_image = True, False, src is None
             continue
         text = "\n".join(block.lines)
+        if after_caption and block.parted:  # the caption's own paragraph, after a <br><br>
+            if not dropped_image and fields.images and fields.images[-1]["caption"]:
+                fields.images[-1]["caption"] += " " + " ".join(block.lines)
+            continue
         if after_image and _is_caption(block):
             if not dropped_image and fields.images:
                 fields.images[-1]["caption"] = " ".join(block.lines)

@@ -32,6 +32,7 @@ class Block:
     raw_lines: list[str] = field(default_factory=list)
     src: str | None = None
     centered: bool = False  # laid out centred, as the board's photos and captions are
+    parted: bool = False  # the same element as the block before, after an empty line (<br><br>)
 
     @property
     def text(self) -> str:
@@ -57,24 +58,26 @@ class _Collector:
         an empty line (``<br><br>``, ``<br>&nbsp;<br>``) parts them, as a post written without
         ``<p>`` parts its paragraphs."""
         group: list[tuple[str, str]] = []
+        parted = False
         for raw in self._lines:
             cleaned = clean_line(raw)
             if cleaned:
                 group.append((cleaned, raw.strip()))
             elif group:
-                self._add(group)
-                group = []
+                self._add(group, parted)
+                group, parted = [], True
         if group:
-            self._add(group)
+            self._add(group, parted)
         self._lines = [""]
 
-    def _add(self, kept: list[tuple[str, str]]) -> None:
+    def _add(self, kept: list[tuple[str, str]], parted: bool) -> None:
         self.blocks.append(
             Block(
                 "text",
                 lines=[c for c, _ in kept],
                 raw_lines=[r for _, r in kept],
                 centered=self.centered[-1],
+                parted=parted,
             )
         )
 

@@ -34,13 +34,16 @@ _META_CHARSET = re.compile(
 )
 
 
-_META_WINDOW = 65536  # bytes searched for the <meta> charset (inline scripts may come first)
+_META_WINDOW = 65536  # bytes of the <head> searched for the <meta> charset (scripts come first)
+_NO_HEAD_WINDOW = 8192  # bytes searched in a page whose <head> does not end within _META_WINDOW
+_HEAD_END = re.compile(rb"</head\b|<body\b", re.IGNORECASE)
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.DOTALL)
 
 
 def declared_labels(body: bytes, content_type: str | None) -> list[str]:
     """The charset labels a page declares: the header's, then the first ``<meta>`` one that
-    is not inside an HTML comment, in the page's first 64 KB.
+    is not inside an HTML comment, in the page's ``<head>`` (its first 64 KB; the first 8 KB
+    of a page whose head does not end there).
 
     >>> declared_labels(b'<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">',
     ...                 "text/html; charset=UTF-7")
@@ -53,6 +56,8 @@ def declared_labels(body: bytes, content_type: str | None) -> list[str]:
     if header:
         labels.append(header.group(1))
     head = body[:_META_WINDOW]
+    end = _HEAD_END.search(head)  # a <meta> pasted into the post is not the page's
+    head = head[:end.start()] if end else head[:_NO_HEAD_WINDOW]
     meta = _META_CHARSET.search(head)
     if meta and b"<!--" in head[:meta.start()]:  # the first one may be commented out
         meta = _META_CHARSET.search(_COMMENT.sub(b"", head))
@@ -99,9 +104,11 @@ _NEVER_FAILS = {"utf-8", "cp949", "ascii", "iso8859-1", "cp1252"}
 
 
 def page_charset(body: bytes, content_type: str | bytes | None = None) -> tuple[str, tuple[str, ...]]:
-    """``(encoding, refused labels)`` exactly as :func:`decode_page` finds them, without
-    decoding the page unless a declared codec must be tried (the request side's check:
-    the page itself is decoded once, by the extraction).
+    """``(encoding, refused labels)``: the first declared charset that may be used, and the
+    labels before it that may not, without decoding the page unless a rarer declared codec
+    must be tried (the request side's check of unsafe labels: the page itself is decoded
+    once, by the extraction, which may still read it in another declared charset its bytes
+    are valid in, see :func:`decode_page`).
 
     >>> page_charset(b"<meta charset=euc-kr>", "text/html; charset=utf-7")
     ('cp949', ('utf-7',))
@@ -115,10 +122,6 @@ def page_charset(body: bytes, content_type: str | bytes | None = None) -> tuple[
         return bom, ()
     refused: list[str] = []
     labels = declared_labels(body, content_type)
-    usable = _usable(labels, content_type)
-    if len(usable) > 1 and usable[0][1] != usable[1][1]:  # two charsets: the bytes decide
-        page = decode_page(body, content_type)
-        return page.encoding, page.refused
     from_meta = len(labels) - (1 if _HEADER_CHARSET.search(content_type or "") else 0)
     for index, label in enumerate(labels):
         encoding = acceptable(label)
@@ -161,9 +164,20 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
     usable = _usable(labels, content_type)
     # the labels before the one used are refused (unsafe, unknown, or not what the bytes are)
     if len(usable) > 1 and usable[0][1] != usable[1][1]:
-        for index, encoding in usable:  # the first declared charset the bytes are valid in
-            try:
-                return DecodedPage(_text(body, encoding, "strict"), encoding, tuple(labels[:index]))
+        first = usable[0][1]
+        try:
+            return DecodedPage(_text(body, first, "strict"), first, tuple(labels[:usable[0][0]]))
+        except (UnicodeError, LookupError):
+            pass
+        try:  # a stray byte or two is the page's own fault, not another charset's text
+            overruled = _text(body, first).count("\ufffd") >= _OVERRULE_AT
+        except (UnicodeError, LookupError):
+            overruled = True
+        declared = {index for index, _ in usable}
+        for index, encoding in usable[1:] if overruled else ():
+            try:  # the next declared charset the bytes are valid in; not an unsafe label
+                return DecodedPage(_text(body, encoding, "strict"), encoding,
+                                   tuple(lb for j, lb in enumerate(labels[:index]) if j not in declared))
             except (UnicodeError, LookupError):
                 continue
     for index, encoding in usable:
@@ -172,6 +186,11 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
         except (UnicodeError, LookupError):  # a codec that fails even with "replace"
             continue
     return DecodedPage(_text(body, DEFAULT_ENCODING), DEFAULT_ENCODING, tuple(labels))
+
+
+_OVERRULE_AT = 4
+"""Undecodable characters in the first declared charset from which another declared one the
+bytes are valid in is used instead (one EUC-KR line gives dozens; a stray byte, one)."""
 
 
 def _usable(labels: list[str], content_type: str | None) -> list[tuple[int, str]]:

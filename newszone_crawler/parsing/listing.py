@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -54,8 +55,9 @@ class ListingPage:
 _LINKS = etree.XPath(".//a | .//*[@onclick]")  # compiled once
 _PINNED_MARKS = ".notice, .ico_notice"
 compiled_css(_PINNED_MARKS)
-_NOTICE_WORDS = frozenset({"notice", "공지", "공지사항"})
-_PINNED_ICON_WORDS = _NOTICE_WORDS | {"icon", "ico"}
+_NOTICE_WORDS = frozenset({"notice", "공지", "공지사항", "공지글"})
+_PINNED_ICON_WORDS = _NOTICE_WORDS | {"icon", "ico", "아이콘"}
+_WORD = re.compile(r"[^\W_]+")
 """An ``<img>`` marks a pinned row when its ``alt`` is made of these words only ("Notice",
 "NOTICE", "notice icon", "공지"): a thumbnail whose ``alt`` is an article's title ("Notice of
 recruitment 2017") does not."""
@@ -77,7 +79,7 @@ def _is_pinned(row: Selector) -> bool:
     if compiled_css(_PINNED_MARKS)(row.root):
         return True
     for img in row.root.iter("img"):
-        words = (img.get("alt") or "").replace("_", " ").casefold().split()
+        words = _WORD.findall((img.get("alt") or "").casefold())  # "[공지]", "Notice.": words
         if set(words) <= _PINNED_ICON_WORDS and set(words) & _NOTICE_WORDS:
             return True
     return False
@@ -153,7 +155,9 @@ def parse_listing(html: str | Selector, url: str = "", *, strict: bool = True) -
             )
         )
     if strict and not rows:  # an empty list, as past the last page; unless it holds links
-        linked = sum(1 for part in listing if _row_link(part))
+        # (in the board's own list when the page has one: a "most read" box or a notice
+        # beside an empty list past the last page is no row of it)
+        linked = sum(1 for part in (select(sel, S.LISTING_LIST) or listing) if _row_link(part))
         if linked:
             raise PageLayoutError(
                 f"the listing holds article links but no row in a known form "
