@@ -364,3 +364,64 @@ def test_notice_icons_in_their_many_spellings_mark_the_pinned_row(alt: str) -> N
     changed = body.decode("utf-8").replace('<li class="notice">', f'<li><img alt="{alt}">', 1)
     got = extract_listing(changed.encode(), content_type, url, base_url=ROOT).listing.entries
     assert [e.pinned for e in got].count(True) == 1 and got[0].pinned
+
+
+# -- what a second probe found (old code right, the first version of the changes above wrong) --
+
+
+def test_a_file_icon_after_an_empty_file_block_is_no_crash() -> None:
+    """A "File" icon beside a Prev/Next link after the board's empty File block: every label
+    was read, a bare link was indexed like a list, and the article raised TypeError."""
+    seq = next(s for s in UTF_8 if not SITE.article_by_id(s)["attachments"])
+    html = page_of(seq)[0].decode("utf-8")
+    changed = html.replace("<li><span>Prev</span>", "<li><span>File</span> <span>Prev</span>", 1)
+    assert changed != html
+    assert differences(record_of(changed.encode(), "text/html; charset=utf-8", seq), seq) == []
+
+
+def test_a_viewer_box_labelled_files_after_the_file_block_adds_no_attachment() -> None:
+    seq = WITH_FILES[0]
+    html = page_of(seq)[0].decode("utf-8")
+    box = ('<dl class="viewer"><dt>Files</dt><dd><a href="/upload/viewer/HwpViewer.exe">'
+           "Hangul viewer</a></dd></dl>")
+    changed = html.replace('<ul class="prev_next">', box + '<ul class="prev_next">', 1)
+    assert changed != html
+    assert differences(record_of(changed.encode(), "text/html; charset=utf-8", seq), seq) == []
+
+
+@pytest.mark.parametrize("seq", UTF_8[:3])
+def test_a_hidden_copy_of_the_post_is_one_post(seq: str) -> None:
+    """A print or mobile copy of the same post (same text) was refused as a second container."""
+    html = page_of(seq)[0].decode("utf-8")
+    start = html.index('<div class="post_content">')
+    end = POST_END.search(html, start)
+    assert end is not None
+    post = html[start:end.start(2)] + "</div>"
+    copy = post.replace('<div class="post_content">', '<div class="post_content" style="display:none">', 1)
+    changed = html[:end.start(2) + len("</div>")] + copy + html[end.start(2) + len("</div>"):]
+    assert changed.count('class="post_content"') == 2
+    assert differences(record_of(changed.encode(), "text/html; charset=utf-8", seq), seq) == []
+
+
+@pytest.mark.parametrize("seq", EUC_KR[:3])
+def test_a_meta_charset_after_the_body_starts_is_still_read_when_the_bytes_need_it(seq: str) -> None:
+    body, content_type = page_of(seq)
+    meta = re.search(rb"<meta[^>]*charset=euc-kr[^>]*>", body)
+    assert meta is not None
+    changed = body.replace(meta[0], b"", 1).replace(b"<body>", b"<body>" + meta[0], 1)
+    assert changed.index(meta[0]) > changed.index(b"<body>")
+    assert differences(record_of(changed, content_type, seq), seq) == []
+
+
+def test_a_body_written_with_brs_after_a_photo_is_body_not_caption() -> None:
+    record = _post(f'{PHOTO}<p>Minister Han talks with soldiers<br><br>The minister thanked the '
+                   "troops for their service.<br><br>He then toured the base.</p>")
+    assert [i["caption"] for i in record["images"]] == ["Minister Han talks with soldiers"]
+    assert record["body"] == ("The minister thanked the troops for their service.\n\n"
+                              "He then toured the base.")
+
+
+@pytest.mark.parametrize("alt", ["Important notice", "중요공지", "공지 게시물", "Notice image",
+                                 "notice mark", "공지사항 이미지"])
+def test_notice_icons_with_a_word_beside_mark_the_pinned_row(alt: str) -> None:
+    test_notice_icons_in_their_many_spellings_mark_the_pinned_row(alt)

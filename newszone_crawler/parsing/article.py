@@ -301,10 +301,21 @@ def _is_long_caption(block: Block) -> bool:
     )
 
 
+_FILE_BLOCK_CLASSES = frozenset(css.rpartition(".")[2] for css in S.FILE_BLOCK)
+
+
+def _in_file_block(node: Any) -> bool:
+    """Whether ``node`` sits in an element of a File block's class (``file_list``, ``file``)."""
+    return any(_FILE_BLOCK_CLASSES & set((a.get("class") or "").split())
+               for a in node.iterancestors())
+
+
 def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
-    targets: list[Any] = []  # every "File" block (a page may show two: all are read)
+    targets: list[Any] = []  # the "File" block; more blocks labelled like it (<dt>, <th>)
     wanted = {name.casefold() for name in S.FILE_LABELS}
     for label in sel.root.iter("dt", "th", "strong", "span"):  # lxml directly: a hot path
+        if targets and (label.tag not in ("dt", "th") or not _in_file_block(label)):
+            continue  # past the first block, only another File block's (no icon, no viewer box)
         if clean_line(" ".join(label.itertext())).rstrip(":： ").casefold() in wanted:
             target = label.getnext()
             if target is None:
@@ -318,8 +329,8 @@ def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
     items = block.css("li") or block.css("a")
     entries = []
     for item in items:
-        link = item if item.root.tag == "a" else item.css("a")
-        link = link[0] if link else None
+        links = [item] if item.root.tag == "a" else item.css("a")
+        link = links[0] if links else None
         size = item.css(".size")
         name_nodes = (
             link.xpath(".//text()[not(ancestor::*[contains(@class,'size')])]") if link else
@@ -338,14 +349,16 @@ def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
 
 def _only_one(found: SelectorList, what: str, url: str) -> None:
     """Refuse a page with two or more separate ``found`` containers (one inside another
-    counts once): which one holds the article cannot be told, and taking the first would
-    store a partial record as if it were whole."""
+    counts once) whose texts differ: which one holds the article cannot be told, and taking
+    the first would store a partial record as if it were whole. Copies of one text (a hidden
+    print or mobile copy) are read from the first."""
     if len(found) < 2:
         return
     nodes = [s.root for s in found]
     separate = [n for n in nodes if not any(a in nodes for a in n.iterancestors())]
-    if len(separate) > 1:
-        raise PageLayoutError(f"article page with {len(separate)} {what}: {url}")
+    texts = {clean_line(" ".join(n.itertext())) for n in separate}
+    if len(texts) > 1:  # copies (a print or mobile copy of the same post) are one container
+        raise PageLayoutError(f"article page with {len(separate)} {what} that differ: {url}")
 
 
 def parse_article(html: str | Selector, url: str) -> ArticleFields:
@@ -391,9 +404,11 @@ def parse_article(html: str | Selector, url: str) -> ArticleFields:
             after_image, after_caption, dropped_image = True, False, src is None
             continue
         text = "\n".join(block.lines)
-        if after_caption and block.parted:  # the caption's own paragraph, after a <br><br>
+        if after_caption and block.parted and _is_caption(replace(block, centered=False)):
+            # the rest of the caption's own paragraph, after a <br><br> (not a body paragraph)
             if not dropped_image and fields.images and fields.images[-1]["caption"]:
                 fields.images[-1]["caption"] += " " + " ".join(block.lines)
+            after_caption = False
             continue
         if after_image and _is_caption(block):
             if not dropped_image and fields.images:

@@ -182,10 +182,29 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
                 continue
     for index, encoding in usable:
         try:
-            return DecodedPage(_text(body, encoding), encoding, tuple(labels[:index]))
+            page = DecodedPage(_text(body, encoding), encoding, tuple(labels[:index]))
         except (UnicodeError, LookupError):  # a codec that fails even with "replace"
             continue
-    return DecodedPage(_text(body, DEFAULT_ENCODING), DEFAULT_ENCODING, tuple(labels))
+        return _late_meta(body, page) if encoding == DEFAULT_ENCODING else page
+    return _late_meta(body, DecodedPage(_text(body, DEFAULT_ENCODING), DEFAULT_ENCODING,
+                                        tuple(labels)))
+
+
+def _late_meta(body: bytes, page: DecodedPage) -> DecodedPage:
+    """A page read as UTF-8 that is not UTF-8, with a ``<meta>`` charset outside its head
+    (after ``<body>``, or after a script that writes ``'<body'``): read in that charset when
+    its bytes are valid in it. A ``<meta>`` pasted into a UTF-8 post is not used."""
+    if page.text.count("\ufffd") < _OVERRULE_AT:
+        return page
+    window = _COMMENT.sub(b"", body[:_META_WINDOW])
+    for meta in _META_CHARSET.finditer(window):
+        encoding = acceptable(meta.group(1).decode("ascii", "replace"))
+        if encoding and encoding != page.encoding and encoding not in _NOT_FROM_META:
+            try:
+                return DecodedPage(_text(body, encoding, "strict"), encoding, page.refused)
+            except (UnicodeError, LookupError):
+                continue
+    return page
 
 
 _OVERRULE_AT = 4
