@@ -49,11 +49,11 @@ MAX_URL_CHARS = 8192
 _DECK_MARKED = re.compile(r"^\s*[-\u2013\u2014]|[;\-\u2013\u2014]\s*$")
 # A sentence ends with ".", "!" or "?", maybe followed by closing quotes or a bracket.
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s*$")
-# A press release's list item: never a deck line nor a caption, always body.
+# A signed byline: an e-mail, or the board's empty "< >".
 _SIGNED = re.compile(r"@|<\s*>")
+# What the first line of a notice broken by <br> carries (not a byline before "All rights...").
 _COPYRIGHT_MARK = re.compile(r"copyright|[©ⓒ]|\(c\)", re.IGNORECASE)
-"""What the first line of a notice broken by ``<br>`` carries (not a byline before "All
-rights reserved.")."""
+# A press release's list item: never a deck line nor a caption, always body.
 _LIST_ITEM = re.compile(r"^\s*[\u25b3\u25b2\u25cb\u25cf\u25a1\u25a0\u2022\u00b7]")
 
 
@@ -314,9 +314,11 @@ def _files(sel: Selector, page_url: str) -> list[dict[str, Any]]:
     targets: list[Any] = []  # the "File" block; more blocks labelled like it (<dt>, <th>)
     wanted = {name.casefold() for name in S.FILE_LABELS}
     for label in sel.root.iter("dt", "th", "strong", "span"):  # lxml directly: a hot path
-        if targets and (label.tag not in ("dt", "th") or not _in_file_block(label)):
-            continue  # past the first block, only another File block's (no icon, no viewer box)
+        if targets and label.tag not in ("dt", "th"):
+            continue  # past the first block, only another File block's label (no icon)
         if clean_line(" ".join(label.itertext())).rstrip(":： ").casefold() in wanted:
+            if targets and not _in_file_block(label):
+                continue  # nor a viewer box's "Files"
             target = label.getnext()
             if target is None:
                 target = label.getparent()

@@ -162,7 +162,9 @@ def decode_page(body: bytes, content_type: str | bytes | None = None) -> Decoded
         return DecodedPage(_text(body[len(bom_bytes or b""):], bom), bom)
     labels = declared_labels(body, content_type)
     usable = _usable(labels, content_type)
-    # the labels before the one used are refused (unsafe, unknown, or not what the bytes are)
+    # two declared charsets: the second is used only when the bytes are not the first's
+    # (from _OVERRULE_AT undecodable characters) and are valid in it; labels passed over for
+    # that reason are not "refused" (a refused label is an unsafe or unknown one)
     if len(usable) > 1 and usable[0][1] != usable[1][1]:
         first = usable[0][1]
         try:

@@ -55,13 +55,10 @@ class ListingPage:
 _LINKS = etree.XPath(".//a | .//*[@onclick]")  # compiled once
 _PINNED_MARKS = ".notice, .ico_notice"
 compiled_css(_PINNED_MARKS)
-_NOTICE_WORDS = frozenset({"notice", "공지", "공지사항", "공지글"})
-_PINNED_ICON_WORDS = _NOTICE_WORDS | {"icon", "ico", "아이콘"}
 _WORD = re.compile(r"[^\W_]+")
-"""An ``<img>`` marks a pinned row when its ``alt`` is made of these words only ("Notice",
-"NOTICE", "notice icon", "공지"), or is two words at most, one of them about a notice
-("Important notice", "중요공지"): a thumbnail whose ``alt`` is an article's title ("Notice of
-recruitment 2017") does not."""
+"""An ``<img>`` marks a pinned row when its ``alt`` is two words at most, one of them about a
+notice ("NOTICE", "[공지]", "notice icon", "Important notice", "중요공지"): a thumbnail whose
+``alt`` is an article's title ("Notice of recruitment 2017") does not."""
 
 
 def _row_link(row: Selector) -> tuple[tuple[str, str], str] | None:
@@ -81,10 +78,8 @@ def _is_pinned(row: Selector) -> bool:
         return True
     for img in row.root.iter("img"):
         words = _WORD.findall((img.get("alt") or "").casefold())  # "[공지]", "Notice.": words
-        if set(words) <= _PINNED_ICON_WORDS and set(words) & _NOTICE_WORDS:
-            return True
         if len(words) <= 2 and any("notice" in w or "공지" in w for w in words):
-            return True  # "Important notice", "중요공지", "공지 게시물", "Notice image"
+            return True
     return False
 
 
